@@ -1,0 +1,7 @@
+.PHONY: setup demo test
+setup:
+	scripts/setup
+demo: setup
+	.venv/bin/predhub demo
+test: setup
+	scripts/test

@@ -1,0 +1,1 @@
+"""predhub: a self-hosted hub for model predictions on image datasets."""
