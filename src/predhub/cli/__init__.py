@@ -1,0 +1,1 @@
+"""The ``predhub`` command: a thin shell over the SDK and the services."""

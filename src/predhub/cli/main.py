@@ -1,0 +1,41 @@
+"""Entry point of the ``predhub`` command.
+
+Each command group lives in its own module under ``predhub.cli`` and is registered here, so adding a
+command never touches another's module.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+__all__ = ["cli", "main"]
+
+# (module, attribute) of every top-level command; imported lazily so `predhub --help` stays fast
+# and a command's heavy dependencies load only when it runs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    # "serve": ("predhub.cli.serve", "serve"),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(cls=_LazyGroup)
+@click.version_option(package_name="predhub")
+def cli() -> None:
+    """predhub: a self-hosted hub for model predictions on image datasets."""
+
+
+def main() -> None:
+    cli()
