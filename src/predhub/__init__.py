@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         Workspace,
         config_path,
         load_config,
+        read_labels,
     )
 
 __all__ = [
@@ -133,6 +134,7 @@ __all__ = [
     "config_path",
     "geometry_kind",
     "load_config",
+    "read_labels",
     "validate_label",
 ]
 

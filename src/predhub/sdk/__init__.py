@@ -22,6 +22,7 @@ from predhub.sdk._exceptions import (
     UploadInterrupted,
     ValidationError,
 )
+from predhub.sdk._files import read_labels
 from predhub.sdk._models import (
     Blob,
     ChunkResult,
@@ -83,4 +84,5 @@ __all__ = [
     "Workspace",
     "config_path",
     "load_config",
+    "read_labels",
 ]
