@@ -292,7 +292,8 @@ def delete_label(label_set_id: int, sample_key: str) -> Call[None]:
 def create_upload(
     label_set_id: int, mode: UploadMode, on_conflict: OnConflict, total_chunks: int
 ) -> Call[UploadJob]:
-    body = {"mode": mode, "on_conflict": on_conflict, "total_chunks": total_chunks}
+    # An empty upload has no chunks; the hub takes "no total" for it (a total must be >= 1).
+    body = {"mode": mode, "on_conflict": on_conflict, "total_chunks": total_chunks or None}
     return _json_body(
         "POST",
         f"/label-sets/{label_set_id}/uploads",

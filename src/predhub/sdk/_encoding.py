@@ -87,9 +87,9 @@ class ChunkPlan:
     @classmethod
     def for_job(cls, job: UploadJob, records: Sequence[LabelLike]) -> ChunkPlan:
         """The plan an existing job was created with (its chunk count), to resume it."""
-        if job.total_chunks is None:
+        if job.total_chunks is None and records:
             raise ValueError(f"upload job {job.id} was created without total_chunks; it cannot be resumed")
-        return cls(records, job.total_chunks)
+        return cls(records, job.total_chunks or 0)
 
     def bounds(self, chunk: int) -> tuple[int, int]:
         n, total = len(self.records), self.total_chunks
