@@ -84,15 +84,16 @@ def _batches(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start : start + _BATCH]
 
 
+def _sample_key(record: Any) -> str | None:
+    if type(record) is BoxRecord:
+        return record.sample
+    key = record.get("sample") if type(record) is dict else None
+    return key if type(key) is str else None
+
+
 def prepare_records(db: Database, user: User, label_set_id: int, records: list[Any]) -> Prepared:
     """Look up the label set, its ontology and the records' samples, then validate (no writes)."""
-    keys = list(
-        {
-            r.sample if type(r) is BoxRecord else r["sample"]
-            for r in records
-            if type(r) is BoxRecord or (type(r) is dict and type(r.get("sample")) is str)
-        }
-    )
+    keys = list({key for key in map(_sample_key, records) if key is not None})
     with db.read() as conn:
         label_set = access.label_set_row(conn, user, label_set_id)
         _, ontology = datasets.ontology_of(conn, user, label_set.dataset_id)
