@@ -22,6 +22,7 @@ from predhub.services.ingest import LABEL_COLUMNS, OBJECT_COLUMNS, Prepared, Sam
 from predhub.services.pagination import Page, check_limit, decode_cursor, page_of
 from predhub.store.bulk import insert_rows
 from predhub.store.db import Database, Record
+from predhub.store.label_stats import refresh_label_stats
 from predhub.store.schema import labels, objects, samples
 
 __all__ = [
@@ -115,6 +116,7 @@ def store(
         result.skipped = len(prepared.labels) - len(label_rows)
     insert_rows(conn, "labels", LABEL_COLUMNS, label_rows)
     insert_rows(conn, "objects", OBJECT_COLUMNS, object_rows)
+    refresh_label_stats(conn, label_set_id, sample_ids)
     result.stored = len(label_rows) + (len(existing) if on_conflict is OnConflict.APPEND else 0)
     result.objects = len(object_rows)
     return result
