@@ -45,5 +45,14 @@ export async function ensureToken() {
   return null;
 }
 
-export function imageUrl(sampleId) { return `${BASE}/samples/${sampleId}/image?token=${encodeURIComponent(token())}`; }
-export function thumbnailUrl(sampleId) { return `${BASE}/samples/${sampleId}/thumbnail?token=${encodeURIComponent(token())}`; }
+// <img> cannot send a bearer token, so images are fetched with it and shown from an object URL.
+export async function showImage(img, path) {
+  const res = await fetch(BASE + path, { headers: { Authorization: `Bearer ${token()}` } });
+  if (!res.ok) { img.alt = `${img.alt} (image unavailable: HTTP ${res.status})`; return; }
+  const url = URL.createObjectURL(await res.blob());
+  img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
+  img.src = url;
+}
+
+export const imagePath = (sampleId) => `/samples/${sampleId}/image`;
+export const thumbnailPath = (sampleId) => `/samples/${sampleId}/thumbnail`;

@@ -95,8 +95,8 @@ export function drawOverlay(svg, width, height, layers, filter = {}) {
       const node = shape(obj, color);
       if (!node) continue;
       node.classList.add("obj");
-      if (obj.id !== undefined && String(obj.id) === String(filter.selected)) node.classList.add("selected");
-      node.dataset.objectId = obj.id ?? "";
+      if (obj.object_id !== undefined && String(obj.object_id) === String(filter.selected)) node.classList.add("selected");
+      node.dataset.objectId = obj.object_id ?? "";
       const title = el("title", {});
       title.textContent = `${labelSet.name}: ${obj.class} ${conf.toFixed(2)}`;
       node.appendChild(title);

@@ -1,5 +1,5 @@
 // A dataset's thumbnails with overlays, search, sort and infinite scroll.
-import { api, thumbnailUrl } from "../api.js";
+import { api, showImage, thumbnailPath } from "../api.js";
 import { crumbs } from "../app.js";
 import { drawOverlay } from "../overlay.js";
 import { escapeHtml } from "./datasets.js";
@@ -53,10 +53,11 @@ export async function gridView(view, [datasetId], params) {
       tile.className = "tile";
       tile.href = `#/samples/${sample.id}?${new URLSearchParams({ show: [...state.shownSets].join(",") })}`;
       tile.dataset.sampleKey = sample.key;
-      tile.innerHTML = `<div class="media"><img loading="lazy" alt="${escapeHtml(sample.key)}" src="${thumbnailUrl(sample.id)}">
+      tile.innerHTML = `<div class="media"><img alt="${escapeHtml(sample.key)}">
         <svg xmlns="http://www.w3.org/2000/svg"></svg></div>
         <div class="caption"><span>${escapeHtml(sample.key)}</span><span class="muted">${sample.width}×${sample.height}</span></div>`;
       grid.appendChild(tile);
+      showImage(tile.querySelector("img"), thumbnailPath(sample.id));
       tiles.push({ svg: tile.querySelector("svg"), sample });
     }
     total += page.items.length;

@@ -1,6 +1,6 @@
 // One sample large: overlays per label set, the object list with outcomes, review actions,
 // and a side-by-side view of two label sets (?compare=A,B).
-import { api, imageUrl } from "../api.js";
+import { api, imagePath, showImage } from "../api.js";
 import { crumbs, toast } from "../app.js";
 import { drawOverlay } from "../overlay.js";
 import { escapeHtml } from "./datasets.js";
@@ -14,7 +14,7 @@ function classificationText(list) {
 }
 
 function stage(sample) {
-  return `<div class="stage"><img alt="${escapeHtml(sample.key)}" src="${imageUrl(sample.id)}"><svg xmlns="http://www.w3.org/2000/svg"></svg></div>`;
+  return `<div class="stage"><img alt="${escapeHtml(sample.key)}"><svg xmlns="http://www.w3.org/2000/svg"></svg></div>`;
 }
 
 export async function sampleView(view, [sampleId], params) {
@@ -47,6 +47,7 @@ export async function sampleView(view, [sampleId], params) {
     location.hash = `#/samples/${sampleId}?compare=${selA.value},${selB.value}`;
   });
 
+  view.querySelectorAll(".stage img").forEach((img) => showImage(img, imagePath(sample.id)));
   const svgs = [...view.querySelectorAll(".stage svg")];
   let selected = null;
   const redraw = () => {
@@ -72,13 +73,14 @@ export async function sampleView(view, [sampleId], params) {
         const outcome = o.match ? `<span class="outcome-${o.match.outcome}">${o.match.outcome.toUpperCase()}</span>
           ${o.match.iou != null ? `<span class="muted">IoU ${o.match.iou.toFixed(2)}</span>` : ""}` : "";
         const review = ls.kind !== "ground_truth" && groundTruth ? `
-          <button data-act="accept" data-id="${o.id}" title="Copy into ${escapeHtml(groundTruth.name)}">accept</button>
-          <button data-act="reject" data-id="${o.id}">reject</button>` : "";
-        const reclass = `<select data-act="reclass" data-id="${o.id}">${classNames.map((n) =>
+          <button data-act="accept" data-id="${o.object_id}" title="Copy into ${escapeHtml(groundTruth.name)}">accept</button>
+          <button data-act="reject" data-id="${o.object_id}">reject</button>` : "";
+        const reclass = `<select data-act="reclass" data-id="${o.object_id}">${classNames.map((n) =>
           `<option ${n === o.class ? "selected" : ""}>${escapeHtml(n)}</option>`).join("")}</select>`;
-        return `<tr data-object-id="${o.id}" class="${String(o.id) === String(selected) ? "selected" : ""}">
-          <td>${reclass}</td><td class="num">${(o.confidence ?? 1).toFixed(2)}</td><td>${outcome}</td>
-          <td class="muted">${escapeHtml(classificationText(o.classifications))}</td><td>${review}</td></tr>`;
+        const nested = classificationText(o.classifications);
+        return `<tr data-object-id="${o.object_id}" class="${String(o.object_id) === String(selected) ? "selected" : ""}">
+          <td>${reclass}${nested ? `<div class="muted">${escapeHtml(nested)}</div>` : ""}</td>
+          <td class="num">${(o.confidence ?? 1).toFixed(2)}</td><td>${outcome}</td><td class="actions">${review}</td></tr>`;
       }).join("");
       const others = labelSets.filter((t) => t.id !== ls.id).map((t) => `<option value="${t.id}">${escapeHtml(t.name)}</option>`).join("");
       return `<h3 style="color:${state.colors.get(ls.id)}">${escapeHtml(ls.name)}
@@ -86,7 +88,7 @@ export async function sampleView(view, [sampleId], params) {
         <div class="toolbar"><button data-act="reviewed" data-set="${ls.id}">mark reviewed</button>
           ${others ? `copy to <select data-copy-target="${ls.id}">${others}</select><button data-act="copy" data-set="${ls.id}">copy</button>` : ""}</div>
         <p class="muted">${escapeHtml(classificationText(label.classifications))}</p>
-        <table><thead><tr><th>Class</th><th class="num">Conf.</th><th>Outcome</th><th>Classifications</th><th></th></tr></thead>
+        <table class="object-table"><thead><tr><th>Class</th><th class="num">Conf.</th><th>Outcome</th><th>Review</th></tr></thead>
         <tbody>${rows}</tbody></table>`;
     });
     panel.innerHTML = blocks.join("");
@@ -103,7 +105,7 @@ export async function sampleView(view, [sampleId], params) {
     if (act === "reviewed") await api(`/label-sets/${event.target.dataset.set}/labels/${key}`, { method: "PATCH", body: { status: "reviewed" } });
     if (act === "copy") {
       const target = view.querySelector(`[data-copy-target="${event.target.dataset.set}"]`).value;
-      await api(`/label-sets/${event.target.dataset.set}/labels/${key}/copy`, { method: "POST", body: { label_set_id: Number(target) } });
+      await api(`/label-sets/${event.target.dataset.set}/copy/${key}`, { method: "POST", body: { label_set_id: Number(target) } });
     }
     toast(`${act} done`);
     await sampleView(view, [sampleId], params);
