@@ -128,7 +128,7 @@ def _path_item(
         raise InputError(field, f"no such file or folder {str(path)!r}")
     suffix = path.suffix.lower()
     if suffix in VIDEO_EXTENSIONS:
-        count, fps = video_info(path)
+        count, fps = video_info(path, field)
         return [VideoRef(index, path, frames.indices(count, fps))]
     if suffix not in IMAGE_EXTENSIONS:
         known = ", ".join(sorted(IMAGE_EXTENSIONS | VIDEO_EXTENSIONS))

@@ -73,14 +73,14 @@ class Video:
     frames: FrameSelection = FrameSelection()
 
 
-def video_info(path: Path) -> tuple[int, float]:
+def video_info(path: Path, field: str = "input") -> tuple[int, float]:
     """(frame count, frames per second); raises ``InputError`` when OpenCV cannot open it."""
     import cv2
 
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
-            raise InputError("input", f"cannot open video {str(path)!r}")
+            raise InputError(field, f"cannot open video {str(path)!r}")
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
         fps = float(capture.get(cv2.CAP_PROP_FPS)) or 25.0
         return max(count, 0), fps
