@@ -30,6 +30,7 @@ from predhub.services.ingest import (
 from predhub.services.pagination import Page, check_limit, decode_cursor, page_of
 from predhub.store.bulk import insert_rows
 from predhub.store.db import Database, Record
+from predhub.store.label_stats import refresh_label_stats
 from predhub.store.schema import labels, objects, samples
 
 __all__ = [
@@ -135,6 +136,7 @@ def store(
     insert_rows(conn, "labels", LABEL_COLUMNS, label_rows)
     insert_rows(conn, "objects", BOX_COLUMNS, box_rows)
     insert_rows(conn, "objects", OBJECT_COLUMNS, object_rows)
+    refresh_label_stats(conn, label_set_id, sample_ids)
     result.stored = len(prepared.labels) - result.skipped
     result.objects = len(box_rows) + len(object_rows)
     return result
