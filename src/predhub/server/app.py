@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from predhub.gallery import STATIC_DIR
 from predhub.server.deps import Hub
 from predhub.server.errors import install_error_handlers
 from predhub.server.limits import BodyLimit
-from predhub.server.routes import datasets, jobs, label_sets, labels, me, samples, uploads
+from predhub.server.routes import datasets, gallery, jobs, label_sets, labels, me, review, samples, uploads
 from predhub.server.settings import Settings
 from predhub.services.samples import SampleStore
 from predhub.store.blobs import LocalBlobStore
@@ -61,9 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.hub = hub
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, datasets, samples, label_sets, labels, uploads, jobs):
+    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review):
         api.include_router(module.router)
+    api.include_router(gallery.api_router)
     app.include_router(api)
+    app.include_router(gallery.page_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     allowed_mask_hosts: list[str] = Field(
         default_factory=list, description="hosts the hub may fetch mask images from (later issues)"
     )
+    local_login: bool = Field(
+        default=True,
+        description="hand the local admin's token to browsers on this machine (turn off behind a proxy)",
+    )
     write_config: bool = Field(
         default=True, description="write {url, token} to the config file on first start"
     )

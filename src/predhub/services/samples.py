@@ -37,6 +37,7 @@ __all__ = [
     "image_size",
     "list_samples",
     "put_blob",
+    "sample_from_row",
 ]
 
 LOCATIONS = ("path", "url", "blob")
@@ -98,7 +99,7 @@ class ImageSource:
     url: str | None = None
 
 
-def _record(row: Record) -> Sample:
+def sample_from_row(row: Record) -> Sample:
     return Sample(
         id=row.id,
         dataset_id=row.dataset_id,
@@ -258,7 +259,7 @@ def create_many(
 
 def get(db: Database, user: User, sample_id: int) -> Sample:
     with db.read() as conn:
-        return _record(access.sample_row(conn, user, sample_id))
+        return sample_from_row(access.sample_row(conn, user, sample_id))
 
 
 def get_by_key(db: Database, user: User, dataset_id: int, key: str) -> Sample:
@@ -269,7 +270,7 @@ def get_by_key(db: Database, user: User, dataset_id: int, key: str) -> Sample:
         ).first()
     if row is None:
         raise NotFound(f"no sample with key {key!r} in dataset {dataset_id}")
-    return _record(row)
+    return sample_from_row(row)
 
 
 def list_samples(
@@ -285,7 +286,7 @@ def list_samples(
             .limit(limit + 1)
         ).all()
     page = page_of(rows, limit, lambda r: int(r.id))
-    return Page([_record(r) for r in page.items], page.next_cursor)
+    return Page([sample_from_row(r) for r in page.items], page.next_cursor)
 
 
 def count(conn: Connection, dataset_id: int) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from predhub.server.deps import (
@@ -17,7 +19,8 @@ from predhub.server.deps import (
 )
 from predhub.server.responses import json_response, page_response
 from predhub.server.schemas import PageOf, SamplePublic
-from predhub.services import idempotency, samples
+from predhub.services import idempotency, samples, search
+from predhub.services.errors import Invalid
 
 router = APIRouter(tags=["samples"])
 
@@ -39,9 +42,34 @@ def create_samples(
 
 @router.get("/datasets/{dataset_id}/samples", response_model=PageOf[SamplePublic])
 def list_samples(
-    dataset_id: int, hub: HubDep, user: CurrentUser, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
+    dataset_id: int,
+    hub: HubDep,
+    user: CurrentUser,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+    q: Annotated[
+        str | None, Query(description="search query, e.g. ground-truth.car:>0 predictions.car:=0")
+    ] = None,
+    sort: Annotated[str | None, Query(description="sort keys, e.g. predictions.car:desc,key")] = None,
+    with_labels: Annotated[
+        str | None, Query(description="comma-separated label set ids whose labels each sample carries")
+    ] = None,
 ) -> Response:
-    return page_response(samples.list_samples(hub.db, user, dataset_id, limit=limit, cursor=cursor))
+    """The dataset's samples, optionally filtered by a query and sorted (see docs/search.md)."""
+    label_set_ids = _id_list(with_labels, "with_labels")
+    page = search.search_samples(
+        hub.db, user, dataset_id, query=q, sort=sort, limit=limit, cursor=cursor, with_labels=label_set_ids
+    )
+    return page_response(page)
+
+
+def _id_list(text: str | None, field: str) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise Invalid.field(field, "must be comma-separated integer ids") from None
 
 
 @router.get("/datasets/{dataset_id}/samples/by-key/{key:path}", response_model=SamplePublic)
