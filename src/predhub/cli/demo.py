@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from predhub.cli._common import console
+
+if TYPE_CHECKING:
+    from predhub.demo.hub import LocalHub
 
 __all__ = ["demo"]
 
@@ -19,16 +23,16 @@ __all__ = ["demo"]
     show_default=True,
     help="Folder for the hub's SQLite database and blobs.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8470, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface the hub listens on.")
+@click.option("--port", default=8470, show_default=True, help="Port the hub listens on.")
 @click.option("--no-serve", is_flag=True, help="Exit after printing the summary instead of serving the hub.")
 def demo(data_dir: Path, host: str, port: int, no_serve: bool) -> None:
     """Start a hub on SQLite in a local folder with a dataset of real images, its ground truth and a
     prediction set; print a summary, then serve the hub until Ctrl-C."""
     from predhub.demo import run_demo
 
-    def ready(hub: object) -> None:
-        url = getattr(hub, "url", "")
+    def ready(hub: LocalHub) -> None:
+        url = hub.url
         console.print(f"\nserving the hub at [bold]{url}[/] (API docs: {url}/api/v1/docs) - Ctrl-C to stop")
 
     try:
