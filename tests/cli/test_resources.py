@@ -141,3 +141,21 @@ def test_an_unknown_job_and_a_bad_token_are_clear_errors(run: Run) -> None:
     run.env["PREDHUB_TOKEN"] = "ph_wrong"
     result = run("datasets", "list", ok=False)
     assert result.exit_code == 1 and "401 unauthorized" in result.output
+
+
+def test_jobs_wait_and_show(run: Run, ontology_file: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from image_server import serve_folder
+    from predhub import Client, NewSample
+
+    Image.new("RGB", (64, 32)).save(tmp_path / "x.png")
+    created = json.loads(
+        run("datasets", "create", "cli-jobs", "--ontology", str(ontology_file), "--json").output
+    )
+    with serve_folder(tmp_path) as base, Client(run.env["PREDHUB_URL"], run.env["PREDHUB_TOKEN"]) as client:
+        [job_id] = client.add_samples(created["id"], [NewSample("x", url=f"{base}/x.png")]).jobs
+        job = json.loads(run("jobs", "wait", str(job_id), "--poll-interval", "0.05", "--json").output)
+    assert (job["kind"], job["status"], job["progress"]) == ("sample_sizes", "done", 1.0)
+    shown = run("jobs", "show", str(job_id)).output
+    assert f"job {job_id} (sample_sizes): done 100%" in shown

@@ -192,10 +192,11 @@ class AsyncClient(BaseClient):
         batch_size: int = 1000,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
-    ) -> list[int]:
+    ) -> SamplesResult:
         """Add samples in batches (each all-or-nothing); local images go to the blob store first.
 
-        Returns the new sample ids in input order.
+        Returns the new sample ids in input order, and the ids of the jobs that read the sizes of URL
+        images given without them (``wait_job`` on them before relying on ``width``/``height``).
         """
         plan = SamplePlan.of(samples)
         blobs = await self._send_all(
@@ -211,7 +212,7 @@ class AsyncClient(BaseClient):
             concurrency,
             Progress[SamplesResult](len(batches), progress),
         )
-        return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
+        return SamplesResult.merge([done[i] for i in range(len(batches))])
 
     def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> AsyncIterator[Sample]:
         dataset_id = ref_id(dataset)
