@@ -18,7 +18,15 @@ from sqlalchemy import Connection, delete, select, tuple_, update
 from predhub.services import access, datasets, idempotency
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid, NotFound
-from predhub.services.ingest import LABEL_COLUMNS, OBJECT_COLUMNS, Prepared, SampleInfo, prepare
+from predhub.services.ingest import (
+    BOX_COLUMNS,
+    LABEL_COLUMNS,
+    OBJECT_COLUMNS,
+    BoxRecord,
+    Prepared,
+    SampleInfo,
+    prepare,
+)
 from predhub.services.pagination import Page, check_limit, decode_cursor, page_of
 from predhub.store.bulk import insert_rows
 from predhub.store.db import Database, Record
@@ -77,9 +85,16 @@ def _batches(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start : start + _BATCH]
 
 
+def _sample_key(record: Any) -> str | None:
+    if type(record) is BoxRecord:
+        return record.sample
+    key = record.get("sample") if type(record) is dict else None
+    return key if type(key) is str else None
+
+
 def prepare_records(db: Database, user: User, label_set_id: int, records: list[Any]) -> Prepared:
     """Look up the label set, its ontology and the records' samples, then validate (no writes)."""
-    keys = list({r["sample"] for r in records if type(r) is dict and type(r.get("sample")) is str})
+    keys = list({key for key in map(_sample_key, records) if key is not None})
     with db.read() as conn:
         label_set = access.label_set_row(conn, user, label_set_id)
         _, ontology = datasets.ontology_of(conn, user, label_set.dataset_id)
@@ -101,7 +116,7 @@ def store(
     result = IngestResult(rejected=prepared.rejected, errors=list(prepared.errors))
     if mode is Mode.STRICT and prepared.errors:
         return result
-    label_rows, object_rows = prepared.labels, prepared.objects
+    label_rows, box_rows, object_rows = prepared.labels, prepared.boxes, prepared.objects
     sample_ids = [row[1] for row in label_rows]
     existing: dict[int, Record] = {}
     for batch in _batches(sample_ids):
@@ -112,13 +127,18 @@ def store(
         ):
             existing[row.sample_id] = row
     if existing:
-        label_rows, object_rows = _resolve(conn, label_set_id, label_rows, object_rows, existing, on_conflict)
+        label_rows, box_rows, object_rows = _resolve(
+            conn, label_set_id, label_rows, box_rows, object_rows, existing, on_conflict
+        )
         result.skipped = len(prepared.labels) - len(label_rows)
+        if on_conflict is OnConflict.APPEND:
+            result.skipped -= len(existing)
     insert_rows(conn, "labels", LABEL_COLUMNS, label_rows)
+    insert_rows(conn, "objects", BOX_COLUMNS, box_rows)
     insert_rows(conn, "objects", OBJECT_COLUMNS, object_rows)
     refresh_label_stats(conn, label_set_id, sample_ids)
-    result.stored = len(label_rows) + (len(existing) if on_conflict is OnConflict.APPEND else 0)
-    result.objects = len(object_rows)
+    result.stored = len(prepared.labels) - result.skipped
+    result.objects = len(box_rows) + len(object_rows)
     return result
 
 
@@ -126,10 +146,11 @@ def _resolve(
     conn: Connection,
     label_set_id: int,
     label_rows: list[tuple[Any, ...]],
+    box_rows: list[tuple[Any, ...]],
     object_rows: list[tuple[Any, ...]],
     existing: dict[int, Record],
     on_conflict: OnConflict,
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Apply ``on_conflict`` to the records whose sample already has a label in this set."""
     clash = list(existing)
     if on_conflict is OnConflict.REPLACE:
@@ -140,17 +161,22 @@ def _resolve(
             conn.execute(
                 delete(labels).where(labels.c.label_set_id == label_set_id, labels.c.sample_id.in_(batch))
             )
-        return label_rows, object_rows
+        return label_rows, box_rows, object_rows
     if on_conflict is OnConflict.SKIP:
         return (
             [r for r in label_rows if r[1] not in existing],
+            [r for r in box_rows if r[1] not in existing],
             [r for r in object_rows if r[1] not in existing],
         )
+
     # Append: new objects go after the stored ones; the stored label row is updated, not re-inserted.
-    kept_objects = []
-    for row in object_rows:
-        old = existing.get(row[1])
-        kept_objects.append(row if old is None else (*row[:2], row[2] + old.object_count, *row[3:]))
+    def shifted(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        out = []
+        for row in rows:
+            old = existing.get(row[1])
+            out.append(row if old is None else (*row[:2], row[2] + old.object_count, *row[3:]))
+        return out
+
     for row in label_rows:
         old = existing.get(row[1])
         if old is None:
@@ -166,7 +192,7 @@ def _resolve(
                 object_count=old.object_count + row[5],
             )
         )
-    return [r for r in label_rows if r[1] not in existing], kept_objects
+    return [r for r in label_rows if r[1] not in existing], shifted(box_rows), shifted(object_rows)
 
 
 def _loads(text: str | None) -> Any:
