@@ -25,7 +25,7 @@ from predhub.core.serde import classification_to_dict, label_from_dict
 from predhub.core.validation import OUTSIDE_MARGIN, validate_label
 from predhub.services.errors import Detail
 
-__all__ = ["OBJECT_COLUMNS", "Prepared", "SampleInfo", "Unparseable", "prepare"]
+__all__ = ["OBJECT_COLUMNS", "Prepared", "SampleInfo", "Unparseable", "object_rows", "prepare"]
 
 # Column order of the tuples in Prepared.objects (after label_set_id, which the store prepends).
 OBJECT_COLUMNS = (
@@ -182,6 +182,11 @@ def _object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ..
             )
         )
     return rows
+
+
+def object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ...]]:
+    """The ``objects`` rows of an already validated neutral label (used by format imports)."""
+    return _object_rows(label, ls_id, sample_id)
 
 
 def _core_path(
