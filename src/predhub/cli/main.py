@@ -16,6 +16,7 @@ __all__ = ["cli", "main"]
 # and a command's heavy dependencies load only when it runs.
 COMMANDS: dict[str, tuple[str, str]] = {
     # "serve": ("predhub.cli.serve", "serve"),
+    "eval": ("predhub.cli.eval", "eval_group"),
 }
 
 

@@ -130,8 +130,8 @@ def evaluate_coco(
     area_lo = np.array([r.low for r in params.area_ranges], dtype=np.float64)
     area_hi = np.array([r.high for r in params.area_ranges], dtype=np.float64)
     n_a, n_t, n_d, n_g = len(area_lo), len(thresholds), len(di), len(gi)
-    dt_tp = np.zeros((n_a, n_t, n_d), dtype=np.bool_)
-    dt_ig = np.zeros((n_a, n_t, n_d), dtype=np.bool_)
+    dt_tp = np.zeros((n_d, n_a, n_t), dtype=np.bool_)
+    dt_ig = np.zeros((n_d, n_a, n_t), dtype=np.bool_)
     gt_ig = np.zeros((n_a, n_g), dtype=np.bool_)
     dt_partner = np.full((n_t, n_d), -1, dtype=np.int32)
     gt_partner = np.full((n_t, n_g), -1, dtype=np.int32)
@@ -167,7 +167,7 @@ def evaluate_coco(
             score=d_score, area=dt.area[di], crowd=np.zeros(n_d, dtype=np.bool_),
         ),
         dt_rank=rank,
-        dt_ignored=dt_ig[0].copy(),
+        dt_ignored=np.ascontiguousarray(dt_ig[:, 0, :].T),
         gt_ignored=gt_ig[0].copy(),
         dt_partner=dt_partner,
         gt_partner=gt_partner,
