@@ -111,6 +111,7 @@ def evaluate_coco(
     np.cumsum(sizes, out=iou_off[1:])
 
     g_crowd = gt.objects.iscrowd[gi]
+    gm = dm = None
     if segm:
         assert (gt.objects.masks is not None and dt.masks is not None) or len(di) == 0
         gm = gt.objects.masks.take(gi) if gt.objects.masks is not None else None
@@ -161,10 +162,12 @@ def evaluate_coco(
         gt=EvaluatedObjects(
             index=gi, id=gt.objects.id[gi], image=g_img, category=g_cat,
             score=gt.objects.score[gi], area=gt.objects.area[gi], crowd=g_crowd,
+            bbox=gt.objects.bbox[gi], masks=gm if segm else None,
         ),
         dt=EvaluatedObjects(
             index=di, id=dt.id[di], image=d_img, category=d_cat,
             score=d_score, area=dt.area[di], crowd=np.zeros(n_d, dtype=np.bool_),
+            bbox=dt.bbox[di], masks=dm if segm else None,
         ),
         dt_rank=rank,
         dt_ignored=np.ascontiguousarray(dt_ig[:, 0, :].T),

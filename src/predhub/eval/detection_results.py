@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from predhub.eval._rle import RleColumn
 from predhub.eval.coco_accumulate import STAT_NAMES, Accumulated, summarize_one
 from predhub.eval.coco_params import CocoParams
 
@@ -44,6 +45,8 @@ class EvaluatedObjects:
     score: F64
     area: F64
     crowd: Bool
+    bbox: F64  # (N, 4) COCO [x, y, w, h]
+    masks: RleColumn | None = None  # segm evaluations only
 
     def __len__(self) -> int:
         return len(self.index)
