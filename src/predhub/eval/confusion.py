@@ -28,7 +28,7 @@ BACKGROUND = "background"
 class ConfusionMatrix:
     """``matrix[i, j]``: how many objects of true class ``classes[i]`` were predicted as ``classes[j]``.
 
-    ``true_ids`` / ``pred_ids`` hold, per counted entry, the ids of the objects behind it (-1 where
+    ``true_ids`` / ``pred_ids`` hold, per counted entry, the ids of the objects behind it (None where
     that side is background); ``cell_rows`` / ``cell_cols`` its cell. Ids are whatever the inputs
     carried: COCO annotation ids, 1-based result positions, or predhub object ids.
     """
@@ -46,7 +46,7 @@ class ConfusionMatrix:
         return self.classes.index(name)
 
     def objects(self, true_class: str, predicted_class: str) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-        """(ground-truth ids, prediction ids) of the entries in one cell; -1 for background."""
+        """(ground-truth ids, prediction ids) of the entries in one cell; None for background."""
         hit = (self.cell_rows == self._index(true_class)) & (self.cell_cols == self._index(predicted_class))
         return self.true_ids[hit], self.pred_ids[hit]
 
@@ -72,6 +72,14 @@ def _from_entries(
     return ConfusionMatrix(classes, matrix, rows, cols, true_ids, pred_ids)
 
 
+def _keys_or_none(keys: Any, rows: I64) -> npt.NDArray[Any]:
+    out = np.full(len(rows), None, dtype=object)
+    hit = rows >= 0
+    if hit.any():
+        out[hit] = keys(rows[hit])
+    return out
+
+
 def detection_confusion(
     ev: DetectionEvaluation, iou: float = 0.5, confidence: float = 0.0, table: MatchTable | None = None
 ) -> ConfusionMatrix:
@@ -85,13 +93,17 @@ def detection_confusion(
     unmatched_dt = dt_rows[table.dt_partner[dt_rows] < 0]
     unmatched_gt = np.flatnonzero(table.gt_used & (table.gt_partner < 0))
     partner_gt = table.dt_partner[matched]
-    rows = np.concatenate([ev.gt.category[partner_gt], np.full(len(unmatched_dt), bg), ev.gt.category[unmatched_gt]])
-    cols = np.concatenate([ev.dt.category[matched], ev.dt.category[unmatched_dt], np.full(len(unmatched_gt), bg)])
-    none = np.full(1, -1, dtype=np.int64)
-    true_ids = np.concatenate(
-        [ev.gt.id[partner_gt], np.repeat(none, len(unmatched_dt)), ev.gt.id[unmatched_gt]]
+    rows = np.concatenate(
+        [ev.gt.category[partner_gt], np.full(len(unmatched_dt), bg), ev.gt.category[unmatched_gt]]
     )
-    pred_ids = np.concatenate(
-        [ev.dt.id[matched], ev.dt.id[unmatched_dt], np.repeat(none, len(unmatched_gt))]
+    cols = np.concatenate(
+        [ev.dt.category[matched], ev.dt.category[unmatched_dt], np.full(len(unmatched_gt), bg)]
     )
-    return _from_entries([*ev.category_names, BACKGROUND], rows.astype(np.int64), cols.astype(np.int64), true_ids, pred_ids)
+    # -1 rows stand for background; keys are predhub object ids or COCO ids
+    true_rows = np.concatenate([partner_gt, np.full(len(unmatched_dt), -1), unmatched_gt]).astype(np.int64)
+    pred_rows = np.concatenate([matched, unmatched_dt, np.full(len(unmatched_gt), -1)]).astype(np.int64)
+    true_ids = _keys_or_none(ev.gt_keys, true_rows)
+    pred_ids = _keys_or_none(ev.dt_keys, pred_rows)
+    return _from_entries(
+        [*ev.category_names, BACKGROUND], rows.astype(np.int64), cols.astype(np.int64), true_ids, pred_ids
+    )

@@ -80,9 +80,9 @@ def sample_disagreement(
     dimg, gimg = ev.dt.image, ev.gt.image
 
     def per_image(mask: npt.NDArray[np.bool_], img: I64, weights: F64 | None = None) -> F64:
-        return np.bincount(img[mask], weights=None if weights is None else weights[mask], minlength=n_img).astype(
-            np.float64
-        )
+        return np.bincount(
+            img[mask], weights=None if weights is None else weights[mask], minlength=n_img
+        ).astype(np.float64)
 
     mass = (
         per_image(missed, gimg)
