@@ -9,6 +9,7 @@ while they work). Bounded queues keep memory flat on a long video or a large fol
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -34,10 +35,9 @@ def _lower_priority() -> None:
     steal time slices from inference threads and stall them; at a lower priority it fills the gaps
     the framework leaves (single-threaded layers, synchronisation) and runs ahead into the queue.
     """
-    try:
+    # Not Linux, or not permitted: correctness does not depend on it.
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):  # not Linux, or not permitted: correctness does not depend on it
-        pass
 
 
 @dataclass(frozen=True, slots=True)
