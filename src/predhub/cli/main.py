@@ -16,6 +16,10 @@ __all__ = ["cli", "main"]
 # and a command's heavy dependencies load only when it runs.
 COMMANDS: dict[str, tuple[str, str]] = {
     # "serve": ("predhub.cli.serve", "serve"),
+    "datasets": ("predhub.cli.datasets", "datasets"),
+    "jobs": ("predhub.cli.jobs", "jobs"),
+    "label-sets": ("predhub.cli.label_sets", "label_sets"),
+    "upload": ("predhub.cli.upload", "upload"),
 }
 
 

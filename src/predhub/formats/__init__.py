@@ -1,0 +1,1 @@
+"""Converters between predhub's neutral labels and the formats teams already have."""
