@@ -42,16 +42,23 @@ QUERIES = [
     ("key:img-0099*", "key:desc"),
 ]
 # The naive peer: per-sample correlated COUNT(*) over the objects table, for the count filters above.
+_NAIVE_COUNT = (
+    "(SELECT count(*) FROM objects o "
+    "WHERE o.label_set_id = {ls} AND o.sample_id = s.id AND o.class = '{cls}')"
+)
 NAIVE = [
     "SELECT s.id FROM samples s WHERE s.dataset_id = ? AND "
-    "(SELECT count(*) FROM objects o WHERE o.label_set_id = ? AND o.sample_id = s.id AND o.class = 'bus') > 0 AND "
-    "(SELECT count(*) FROM objects o WHERE o.label_set_id = ? AND o.sample_id = s.id AND o.class = 'bus') = 0 "
+    + _NAIVE_COUNT.format(ls="?", cls="bus")
+    + " > 0 AND "
+    + _NAIVE_COUNT.format(ls="?", cls="bus")
+    + " = 0 "
     "ORDER BY s.id LIMIT 60",
     "SELECT s.id FROM samples s WHERE s.dataset_id = ? AND "
-    "(SELECT count(*) FROM objects o WHERE o.label_set_id = ? AND o.sample_id = s.id AND o.class = 'car') > 0 AND "
-    "(SELECT count(*) FROM objects o WHERE o.label_set_id = ? AND o.sample_id = s.id AND o.class = 'car') = 0 "
-    "ORDER BY (SELECT count(*) FROM objects o WHERE o.label_set_id = ? + 1 AND o.sample_id = s.id "
-    "AND o.class = 'car') DESC LIMIT 60",
+    + _NAIVE_COUNT.format(ls="?", cls="car")
+    + " > 0 AND "
+    + _NAIVE_COUNT.format(ls="?", cls="car")
+    + " = 0 "
+    "ORDER BY " + _NAIVE_COUNT.format(ls="? + 1", cls="car") + " DESC LIMIT 60",
 ]
 
 
