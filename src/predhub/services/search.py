@@ -17,11 +17,11 @@ from predhub.search.sql import (
 from predhub.services import access
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid
-from predhub.services.labels import read_labels
+from predhub.services.labels import label_query, read_labels
 from predhub.services.pagination import Page, check_limit
 from predhub.services.samples import sample_from_row
 from predhub.store.db import Database
-from predhub.store.schema import evaluation_samples, evaluations, label_sets, labels, samples
+from predhub.store.schema import evaluation_samples, evaluations, label_sets, labels
 
 __all__ = ["SearchHit", "newest_evaluations", "search_samples"]
 
@@ -107,17 +107,6 @@ def _attach_labels(conn: Any, hits: list[SearchHit], label_set_ids: list[int]) -
     for hit in hits:
         hit["labels"] = {}
     for ls_id in label_set_ids:
-        rows = conn.execute(
-            select(
-                labels.c.id,
-                labels.c.sample_id,
-                labels.c.status,
-                labels.c.score,
-                labels.c.classifications,
-                samples.c.key,
-            )
-            .join(samples, samples.c.id == labels.c.sample_id)
-            .where(labels.c.label_set_id == ls_id, labels.c.sample_id.in_(list(by_id)))
-        ).all()
+        rows = conn.execute(label_query(ls_id).where(labels.c.sample_id.in_(list(by_id)))).all()
         for row, label in zip(rows, read_labels(conn, ls_id, rows), strict=True):
             by_id[row.sample_id]["labels"][str(ls_id)] = label
