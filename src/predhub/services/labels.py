@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Select, delete, select, update
 
 from predhub.services import access, datasets, idempotency
 from predhub.services.auth import User
@@ -42,6 +42,7 @@ __all__ = [
     "get_label",
     "ingest",
     "ingest_once",
+    "label_query",
     "list_labels",
     "prepare_records",
     "put_label",
@@ -316,7 +317,8 @@ def read_labels(conn: Connection, label_set_id: int, label_rows: list[Record]) -
     return out
 
 
-def _label_query(label_set_id: int):  # type: ignore[no-untyped-def]
+def label_query(label_set_id: int) -> Select[Any]:
+    """The label rows of a label set with their sample keys, in the shape :func:`read_labels` takes."""
     return (
         select(
             labels.c.id,
@@ -338,7 +340,7 @@ def list_labels(
     with db.read() as conn:
         access.label_set_row(conn, user, label_set_id)
         rows = conn.execute(
-            _label_query(label_set_id)
+            label_query(label_set_id)
             .where(labels.c.id > decode_cursor(cursor))
             .order_by(labels.c.id)
             .limit(limit + 1)
@@ -350,7 +352,7 @@ def list_labels(
 def get_label(db: Database, user: User, label_set_id: int, sample_key: str) -> dict[str, Any]:
     with db.read() as conn:
         access.label_set_row(conn, user, label_set_id)
-        row = conn.execute(_label_query(label_set_id).where(samples.c.key == sample_key)).first()
+        row = conn.execute(label_query(label_set_id).where(samples.c.key == sample_key)).first()
         if row is None:
             raise NotFound(f"no label for sample {sample_key!r} in label set {label_set_id}")
         return read_labels(conn, label_set_id, [row])[0]
