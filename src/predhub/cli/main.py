@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("predhub.cli.serve", "serve"),
     "datasets": ("predhub.cli.datasets", "datasets"),
     "demo": ("predhub.cli.demo", "demo"),
+    "eval": ("predhub.cli.eval", "eval_group"),
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
     "upload": ("predhub.cli.upload", "upload"),

@@ -367,6 +367,45 @@ class AsyncClient(BaseClient):
     async def cancel_job(self, job_id: int) -> Job:
         return await self._send(api.cancel_job(job_id))
 
+    async def import_file(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Job:
+        """:meth:`predhub.Client.import_file`, awaited."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            with open(path, "rb") as stream:
+                while chunk := await asyncio.to_thread(stream.read, 1 << 20):
+                    yield chunk
+
+        job = await self._send(
+            api.import_file(ref_id(label_set), chunks(), format, mode, on_conflict, options)
+        )
+        return await self.wait_job(job.id, timeout=timeout) if wait else job
+
+    async def post_records(
+        self,
+        label_set: LabelSetRef,
+        records: Sequence[Any] | Mapping[str, Any],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`predhub.Client.post_records`, awaited (Kognic-style concurrent uploads)."""
+        return await self._send(
+            api.post_records(ref_id(label_set), records, format, mode, on_conflict, options)
+        )
+
     async def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
         """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""
         deadline = None if timeout is None else time.monotonic() + timeout

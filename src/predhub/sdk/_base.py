@@ -63,7 +63,7 @@ class Call(Generic[T]):
     path: str
     parse: Callable[[httpx.Response], T]
     params: Mapping[str, Any] | None = None
-    content: bytes | None = None
+    content: Any = None  # bytes, or an (async) iterable of chunks for file uploads
     content_type: str | None = None
     idempotency_key: str | None = None
     # Set for POSTs that are idempotent by nature (completing an upload job, cancelling a job).

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
@@ -352,6 +353,66 @@ class Client(BaseClient):
 
     def get_upload(self, job: UploadJobRef) -> UploadJob:
         return self._send(api.get_upload(ref_id(job)))
+
+    # --- other formats -----------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Job:
+        """Import a file of ``format`` (labelbox, labelstudio, openlabel, segments, supervisely, coco,
+        yolo, voc; per-sample formats as a zip) into a label set. The file is streamed to the hub and
+        imported by a job; with ``wait`` the finished job is returned (its ``result`` is the report,
+        its ``error`` lists the rejected records of a failed strict import)."""
+        with open(path, "rb") as stream:
+            chunks = iter(lambda: stream.read(1 << 20), b"")
+            job = self._send(api.import_file(ref_id(label_set), chunks, format, mode, on_conflict, options))
+        return self.wait_job(job.id, timeout=timeout) if wait else job
+
+    def post_records(
+        self,
+        label_set: LabelSetRef,
+        records: Sequence[Any] | Mapping[str, Any],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store a few records of ``format`` now (one OpenLABEL document, as Kognic's upload posts)."""
+        return self._send(api.post_records(ref_id(label_set), records, format, mode, on_conflict, options))
+
+    def export(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write the label set to ``path`` as ``format`` (a zip for per-sample formats and masks);
+        returns the export report: what the format could not carry, per kind."""
+        params = {"format": format}
+        if options:
+            params["options"] = orjson.dumps(dict(options)).decode()
+        url = f"{self._api}/label-sets/{ref_id(label_set)}/export"
+        with self._http.stream("GET", url, params=params, headers=self._headers) as response:
+            if response.is_error:
+                response.read()
+                raise self._error(response)
+            with open(path, "wb") as out:
+                for chunk in response.iter_bytes(1 << 20):
+                    out.write(chunk)
+            report: dict[str, Any] = orjson.loads(response.headers.get("x-predhub-export-report", "{}"))
+        return report
 
     # --- jobs --------------------------------------------------------------------------------------
 

@@ -12,7 +12,18 @@ from predhub.gallery import STATIC_DIR
 from predhub.server.deps import Hub
 from predhub.server.errors import install_error_handlers
 from predhub.server.limits import BodyLimit
-from predhub.server.routes import datasets, gallery, jobs, label_sets, labels, me, review, samples, uploads
+from predhub.server.routes import (
+    datasets,
+    gallery,
+    imports,
+    jobs,
+    label_sets,
+    labels,
+    me,
+    review,
+    samples,
+    uploads,
+)
 from predhub.server.settings import Settings
 from predhub.services.samples import SampleStore
 from predhub.store.blobs import LocalBlobStore
@@ -63,12 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.hub = hub
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review):
+    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, imports):
         api.include_router(module.router)
     api.include_router(gallery.api_router)
     app.include_router(api)
     app.include_router(gallery.page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # File imports stream to disk under their own, larger limit (max_import_bytes).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt_suffix="/imports")
     return app
