@@ -17,6 +17,8 @@ __all__ = ["cli", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     # "serve": ("predhub.cli.serve", "serve"),
     "datasets": ("predhub.cli.datasets", "datasets"),
+    "export": ("predhub.cli.formats", "export_command"),
+    "import": ("predhub.cli.formats", "import_command"),
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
     "upload": ("predhub.cli.upload", "upload"),

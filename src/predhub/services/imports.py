@@ -87,8 +87,9 @@ def _options(
     categories = extra.get("categories")
     if categories is not None:
         categories = {int(k): str(v) for k, v in dict(categories).items()}
-    elif format in ("coco", "segments", "yolo"):
-        # Class ids in ontology order: COCO and Segments count from 1, YOLO from 0.
+    elif format in ("segments", "yolo"):
+        # Class ids in ontology order: Segments counts from 1, YOLO from 0. (A COCO dataset file
+        # brings its own categories; COCO results fall back to the ontology's order in the reader.)
         start = 0 if format == "yolo" else 1
         categories = {i + start: name for i, name in enumerate(ontology.class_names)}
     image_ids = extra.get("image_ids")
