@@ -41,6 +41,7 @@ from predhub.formats.registry import Converter
 __all__ = ["CONVERTER", "export_label", "parse_record"]
 
 _GEOMETRY_KEYS = ("bbox", "polygon", "line", "point", "mask")
+_NUMBER = (int, float)
 Warnings = list[tuple[str, str]]
 
 
@@ -113,6 +114,20 @@ def _xy(value: Any, path: str) -> list[list[float]]:
 
 def _geometry(key: str, value: Any, options: ImportOptions, warnings: Warnings) -> Geometry:
     if key == "bbox":
+        if type(value) is dict and len(value) == 4:
+            # The hot path: four plain finite numbers (x - x is 0 only when finite), else the checks below.
+            top: Any = value.get("top")
+            left: Any = value.get("left")
+            h: Any = value.get("height")
+            w: Any = value.get("width")
+            if (
+                type(top) in _NUMBER
+                and type(left) in _NUMBER
+                and type(h) in _NUMBER
+                and type(w) in _NUMBER
+                and (top - top) + (left - left) + (h - h) + (w - w) == 0
+            ):
+                return Box(float(left), float(top), float(left + w), float(top + h))
         if not isinstance(value, dict):
             raise FieldError("bbox", 'must be {"top", "left", "height", "width"}')
         top, left, h, w = (number(value.get(k), f"bbox.{k}") for k in ("top", "left", "height", "width"))
