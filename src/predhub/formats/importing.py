@@ -27,10 +27,21 @@ from predhub.core import Box, FieldError, GeometryKind, Label, validate_label
 from predhub.core.validation import OUTSIDE_MARGIN, check_geometry
 from predhub.formats.base import Format, ImportOptions, Parsed, Record, RecordError
 
-__all__ = ["MAX_REPORTED", "ImportMode", "ImportRejected", "ImportReport", "import_records", "merge_labels"]
+__all__ = [
+    "MAX_MERGED_OBJECTS",
+    "MAX_REPORTED",
+    "ImportMode",
+    "ImportRejected",
+    "ImportReport",
+    "import_records",
+    "merge_labels",
+]
 
 # Reports keep the first errors and count the rest, so a bad 1 GB file cannot exhaust memory.
 MAX_REPORTED = 1000
+# Consecutive records of one sample are merged up to this many objects; past it the label is yielded
+# in parts (the consumer appends), so a file of a million boxes on one image stays bounded too.
+MAX_MERGED_OBJECTS = 10_000
 
 
 class ImportMode(enum.StrEnum):
@@ -120,7 +131,11 @@ def import_records(
         for p in parsed:
             label = p.label
             report.objects += len(label.objects)
-            if pending is not None and pending.sample_key == label.sample_key:
+            if (
+                pending is not None
+                and pending.sample_key == label.sample_key
+                and len(pending.objects) < MAX_MERGED_OBJECTS
+            ):
                 _merge_into(pending, label)
                 continue
             if pending is not None:
