@@ -163,7 +163,10 @@ def _mask(value: Any, options: ImportOptions, warnings: Warnings) -> Mask:
         or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in color)
     ):
         raise FieldError("mask.colorRGB", "must be [r, g, b] with integers 0..255")
-    png_bytes = None if options.masks is None else options.masks.get(uri)
+    try:
+        png_bytes = None if options.masks is None else options.masks.get(uri)
+    except ValueError as exc:  # a fetcher's refusal (host not allowed, too large, ...)
+        raise FieldError("mask.instanceURI", str(exc)) from exc
     if png_bytes is None:
         raise FieldError("mask.instanceURI", f"the PNG at {uri!r} was not provided (fetch masks first)")
     rgb = (color[0], color[1], color[2])

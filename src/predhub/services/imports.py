@@ -34,6 +34,7 @@ from predhub.formats import (
     import_records,
     open_records,
 )
+from predhub.formats.fetch import FetchPolicy, MaskFetcher
 from predhub.formats.registry import UnknownFormat
 from predhub.services import access, datasets, labels
 from predhub.services.auth import User
@@ -45,7 +46,7 @@ from predhub.store.jobs import JobContext, enqueue, handler
 from predhub.store.schema import datasets as datasets_table
 from predhub.store.schema import jobs, samples
 
-__all__ = ["BATCH_OBJECTS", "Target", "import_file", "post_records", "start_import"]
+__all__ = ["BATCH_OBJECTS", "Target", "import_file", "mask_fetcher", "post_records", "start_import"]
 
 BATCH_OBJECTS = 20_000  # objects per insert batch: big enough to amortise, small enough to stay lean
 MAX_UNZIPPED = 4 * 1024**3  # per-sample formats arrive zipped; refuse archives that unpack larger
@@ -207,12 +208,15 @@ def import_file(
     on_conflict: str = "replace",
     options: Mapping[str, Any] | None = None,
     job_id: int | None = None,
+    masks: Mapping[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """Import one file; returns the import report. Raises :class:`ImportRejected` (strict, nothing
     stored) — the job turns it into a failed job listing the errors."""
     fmt = get_format(format)
     with db.read() as conn:
         target = _target(conn, user, label_set_id, format, options or {})
+    if masks is not None:
+        target.options = dataclasses.replace(target.options, masks=masks)
     source, unpacked = _unpacked(path, fmt.framing)
     report = ImportReport(format, ImportMode(mode))
     try:
@@ -267,11 +271,22 @@ def start_import(
         return enqueue(conn, "import", payload, workspace_id=workspace_id)
 
 
+def mask_fetcher(settings: Any) -> MaskFetcher:
+    """Masks named by URL are fetched by the hub, from the allowed hosts only (none by default)."""
+    policy = FetchPolicy(
+        allowed_hosts=frozenset(settings.allowed_mask_hosts),
+        allow_private=settings.allow_private_mask_hosts,
+    )
+    return MaskFetcher(policy)
+
+
 @handler("import")
 def _run(ctx: JobContext) -> dict[str, Any]:
     p = ctx.payload
     path = Path(p["path"])
     user = User(**p["user"])
+    hub = ctx.resources.get("hub")
+    masks = None if hub is None else mask_fetcher(hub.settings)
     try:
         return import_file(
             ctx.db,
@@ -283,6 +298,7 @@ def _run(ctx: JobContext) -> dict[str, Any]:
             on_conflict=p["on_conflict"],
             options=p.get("options") or {},
             job_id=ctx.id,
+            masks=masks,
         )
     except ImportRejected as exc:
         report = exc.report
@@ -304,6 +320,7 @@ def post_records(
     on_conflict: str = "replace",
     options: Mapping[str, Any] | None = None,
     write: Callable[[Callable[[Connection], dict[str, Any]]], Any] | None = None,
+    masks: Mapping[str, bytes] | None = None,
 ) -> Any:
     """A few records of ``format`` from a request body (Kognic posts one OpenLABEL document per call).
 
@@ -315,6 +332,8 @@ def post_records(
         raise Invalid.field("format", str(exc)) from exc
     with db.read() as conn:
         target = _target(conn, user, label_set_id, format, options or {})
+    if masks is not None:
+        target.options = dataclasses.replace(target.options, masks=masks)
     report = ImportReport(format, ImportMode(mode))
     try:
         parsed = list(
