@@ -9,6 +9,8 @@ while they work). Bounded queues keep memory flat on a long video or a large fol
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 import time
@@ -24,6 +26,18 @@ from predhub.models.runner import ImageArray, ModelOutput, PredictOptions, Runne
 __all__ = ["PredictionSession", "SessionStatus"]
 
 _END = object()  # sentinel closing a queue
+
+
+def _lower_priority() -> None:
+    """Make the calling thread yield the CPU to inference (Linux schedules threads separately).
+
+    On a machine whose cores the framework already keeps busy, decoding at the same priority would
+    steal time slices from inference threads and stall them; at a lower priority it fills the gaps
+    the framework leaves (single-threaded layers, synchronisation) and runs ahead into the queue.
+    """
+    # Not Linux, or not permitted: correctness does not depend on it.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +116,7 @@ class PredictionSession:
         return False
 
     def _load(self) -> None:
+        _lower_priority()
         try:
             for ref, image in iter_images(self._items, self._single):
                 prepared = self._runner.prepare(image, self._options)

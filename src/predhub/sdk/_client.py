@@ -25,11 +25,12 @@ import orjson
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
-from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, RetryPolicy
+from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
 from predhub.sdk._models import (
     Blob,
+    ChunkResult,
     Dataset,
     Job,
     LabelSet,
@@ -38,6 +39,7 @@ from predhub.sdk._models import (
     Me,
     Page,
     Sample,
+    SamplesResult,
     UploadJob,
 )
 from predhub.sdk._samples import SamplePlan, read_image
@@ -134,7 +136,7 @@ class Client(BaseClient):
         make: Callable[[int], Call[T]],
         indices: Sequence[int],
         concurrency: int,
-        progress: Callable[[int], None] | None = None,
+        on_result: Callable[[int, T], None] | None = None,
     ) -> dict[int, T]:
         """Send ``make(i)`` for every index, at most ``concurrency`` at a time; stop at the first error."""
         results: dict[int, T] = {}
@@ -144,9 +146,10 @@ class Client(BaseClient):
             futures = {pool.submit(lambda i=i: self._send(make(i))): i for i in indices}  # type: ignore[misc]
             try:
                 for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    if progress is not None:
-                        progress(len(results))
+                    index = futures[future]
+                    results[index] = future.result()
+                    if on_result is not None:
+                        on_result(index, results[index])
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -225,7 +228,7 @@ class Client(BaseClient):
             lambda i: api.create_samples(dataset_id, batches[i]),
             range(len(batches)),
             concurrency,
-            None if progress is None else lambda n: progress(n, len(batches)),
+            Progress[SamplesResult](len(batches), progress),
         )
         return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
 
@@ -322,6 +325,7 @@ class Client(BaseClient):
         mode: UploadMode = "strict",
         on_conflict: OnConflict = "replace",
         progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
     ) -> UploadJob:
         """Upload labels as a resumable upload job: chunks sent ``concurrency`` at a time, then completed.
 
@@ -330,7 +334,7 @@ class Client(BaseClient):
         """
         plan = ChunkPlan.by_size(labels, chunk_size)
         job = self._send(api.create_upload(ref_id(label_set), mode, on_conflict, plan.total_chunks))
-        return self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress)
+        return self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress, on_chunk)
 
     def resume_upload(
         self,
@@ -339,11 +343,12 @@ class Client(BaseClient):
         *,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
     ) -> UploadJob:
         """Finish an interrupted upload job: pass the same labels, in the same order, as the first time."""
         current = self._send(api.get_upload(ref_id(job)))
         plan = ChunkPlan.for_job(current, labels)
-        return self._finish_upload(current, plan, current.missing_chunks(), concurrency, progress)
+        return self._finish_upload(current, plan, current.missing_chunks(), concurrency, progress, on_chunk)
 
     def _finish_upload(
         self,
@@ -352,14 +357,14 @@ class Client(BaseClient):
         chunks: Sequence[int],
         concurrency: int,
         progress: ProgressCallback | None,
+        on_chunk: Callable[[ChunkResult], None] | None,
     ) -> UploadJob:
-        already = plan.total_chunks - len(chunks)
         try:
             self._send_all(
                 lambda i: api.put_chunk(job.id, i, plan.body(i)),
                 chunks,
                 concurrency,
-                None if progress is None else lambda n: progress(already + n, plan.total_chunks),
+                Progress(plan.total_chunks, progress, already=plan.total_chunks - len(chunks), each=on_chunk),
             )
             return self._send(api.complete_upload(job.id))
         except (TransportError, APIError) as exc:

@@ -23,7 +23,7 @@ from predhub.formats.registry import UnknownFormat
 from predhub.services import access, datasets
 from predhub.services.auth import User
 from predhub.services.errors import Invalid
-from predhub.services.labels import read_labels
+from predhub.services.labels import label_query, read_labels
 from predhub.store.db import Database
 from predhub.store.schema import labels, samples
 
@@ -44,18 +44,7 @@ def _labels(db: Database, label_set_id: int) -> Iterator[Label]:
     while True:
         with db.read() as conn:
             rows = conn.execute(
-                select(
-                    labels.c.id,
-                    labels.c.sample_id,
-                    labels.c.status,
-                    labels.c.score,
-                    labels.c.classifications,
-                    samples.c.key,
-                )
-                .join(samples, samples.c.id == labels.c.sample_id)
-                .where(labels.c.label_set_id == label_set_id, labels.c.id > last)
-                .order_by(labels.c.id)
-                .limit(BATCH)
+                label_query(label_set_id).where(labels.c.id > last).order_by(labels.c.id).limit(BATCH)
             ).all()
             if not rows:
                 return
