@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -54,6 +58,22 @@ from predhub.sdk._types import (
 __all__ = ["Client"]
 
 T = TypeVar("T")
+
+
+@contextmanager
+def _upload_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """The file to send: the file itself, or a folder (YOLO, VOC, Supervisely) zipped to a temp file."""
+    source = Path(path)
+    if not source.is_dir():
+        yield source
+        return
+    with tempfile.TemporaryDirectory(prefix="predhub-") as tmp:
+        archive = Path(tmp) / "upload.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+            for file in sorted(source.rglob("*")):
+                if file.is_file():
+                    out.write(file, file.relative_to(source).as_posix())
+        yield archive
 
 
 class Client(BaseClient):
@@ -372,10 +392,29 @@ class Client(BaseClient):
         yolo, voc; per-sample formats as a zip) into a label set. The file is streamed to the hub and
         imported by a job; with ``wait`` the finished job is returned (its ``result`` is the report,
         its ``error`` lists the rejected records of a failed strict import)."""
-        with open(path, "rb") as stream:
+        with _upload_file(path) as upload, open(upload, "rb") as stream:
             chunks = iter(lambda: stream.read(1 << 20), b"")
             job = self._send(api.import_file(ref_id(label_set), chunks, format, mode, on_conflict, options))
         return self.wait_job(job.id, timeout=timeout) if wait else job
+
+    def create_dataset_from_file(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        image_root: str | None = None,
+        description: str | None = None,
+    ) -> Dataset:
+        """A dataset whose ontology and samples come from a COCO dataset or a Label Studio file:
+        a class per category or region label, a sample per image (under ``image_root``, an http(s)
+        URL prefix, or by path under the hub's media root)."""
+        from predhub.formats.ontologies import derive_ontology, samples_from_file
+
+        source = Path(path)
+        dataset = self.create_dataset(name, derive_ontology(source, format), description=description)
+        self.add_samples(dataset, samples_from_file(source, format, image_root))
+        return self.get_dataset(dataset.id)
 
     def post_records(
         self,
