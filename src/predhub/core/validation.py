@@ -16,7 +16,7 @@ from predhub.core.label import Classification, ClassificationKind, Label, Object
 from predhub.core.mask import Mask
 from predhub.core.ontology import ClassificationSpec, Ontology
 
-__all__ = ["OUTSIDE_MARGIN", "FieldError", "validate_label", "validate_object"]
+__all__ = ["OUTSIDE_MARGIN", "FieldError", "check_geometry", "validate_label", "validate_object"]
 
 # Predictions often overhang the image a little; a quarter of the image beyond the edge is "far outside".
 OUTSIDE_MARGIN = 0.25
@@ -57,6 +57,13 @@ def validate_object(
         e.under("classifications") for e in _check_classifications(obj.classifications, cls.classifications)
     )
     return errors
+
+
+def check_geometry(
+    geometry: Geometry, width: int | None = None, height: int | None = None
+) -> list[FieldError]:
+    """The checks that need no ontology: finite numbers, sizes, point counts, inside the image."""
+    return _check_geometry(geometry, width, height)
 
 
 def _check_geometry(geometry: Geometry, width: int | None, height: int | None) -> list[FieldError]:

@@ -1,0 +1,262 @@
+"""Reading files as streams of records, and writing exports, with memory bounded by one record.
+
+- NDJSON is read line by line. A line that is not JSON but a Python literal (a payload pasted from
+  Labelbox's docs, with tuples) is read with :func:`ast.literal_eval` and a warning.
+- A JSON array (COCO results, Label Studio tasks) is streamed item by item with ijson's C backend,
+  never loaded whole; a file starting with ``{`` is NDJSON, or one document when it spans lines.
+- A COCO dataset is read in passes: ``images`` and ``categories`` first (they become the import's
+  image ids, sizes and class ids), then ``annotations`` streamed.
+- Per-sample formats (Supervisely, YOLO, VOC) are a directory of files, one per sample.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+import orjson
+
+from predhub.core import Label
+from predhub.formats.base import ExportOptions, ExportReport, Format, Framing, ImportOptions, Record
+
+__all__ = [
+    "export_file",
+    "iter_json",
+    "iter_json_array",
+    "iter_ndjson",
+    "iter_per_sample",
+    "open_records",
+    "read_coco_header",
+]
+
+# A line this long is not re-read as a Python literal: literal_eval's cost grows with it.
+_MAX_LITERAL_LINE = 1 << 20
+
+
+def iter_ndjson(stream: IO[bytes]) -> Iterator[Record]:
+    """One record per non-blank line; ``index`` is the 0-based line number."""
+    for index, line in enumerate(stream):
+        if not line.strip():
+            continue
+        try:
+            yield Record(index, orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            yield _lenient(index, line, exc)
+
+
+def _lenient(index: int, line: bytes, exc: orjson.JSONDecodeError) -> Record:
+    if len(line) <= _MAX_LITERAL_LINE:
+        try:
+            value = ast.literal_eval(line.decode("utf-8"))
+        except (ValueError, SyntaxError, UnicodeDecodeError, RecursionError, MemoryError):
+            value = None
+        if isinstance(value, dict):
+            return Record(index, value, warning="not JSON: read as a Python literal (tuples, quotes)")
+    return Record(index, None, error=f"invalid JSON: {exc}")
+
+
+def iter_json_array(stream: IO[bytes], prefix: str = "item") -> Iterator[Record]:
+    """Items of a JSON array (or of the array at ``prefix``), one at a time."""
+    count = 0
+    try:
+        for item in ijson.items(stream, prefix, use_float=True):
+            yield Record(count, item)
+            count += 1
+    except ijson.JSONError as exc:
+        # A broken array cannot be resynchronised: report at the item that failed and stop.
+        yield Record(count, None, error=f"invalid JSON: {exc}")
+
+
+def _first_byte(stream: IO[bytes]) -> bytes:
+    start = stream.tell()
+    while True:
+        chunk = stream.read(4096)
+        if not chunk:
+            stream.seek(start)
+            return b""
+        stripped = chunk.lstrip()
+        if stripped:
+            stream.seek(start)
+            return stripped[:1]
+
+
+def iter_json(stream: IO[bytes]) -> Iterator[Record]:
+    """A JSON array of records, NDJSON, or a single JSON document (one record). Needs a seekable stream."""
+    first = _first_byte(stream)
+    if first == b"[":
+        yield from iter_json_array(stream)
+        return
+    start = stream.tell()
+    line = stream.readline()
+    stream.seek(start)
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        # Not one document per line: a single (pretty-printed) document.
+        yield from iter_json_array(stream, "")
+        return
+    yield from iter_ndjson(stream)
+
+
+def read_coco_header(stream: IO[bytes]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """``(images, categories)`` of a COCO dataset file, or None for a results array."""
+    if _first_byte(stream) != b"{":
+        return None
+    start = stream.tell()
+    images = list(ijson.items(stream, "images.item", use_float=True))
+    stream.seek(start)
+    categories = list(ijson.items(stream, "categories.item", use_float=True))
+    stream.seek(start)
+    return images, categories
+
+
+def coco_options(
+    options: ImportOptions, images: list[dict[str, Any]], categories: list[dict[str, Any]]
+) -> ImportOptions:
+    """The import options a COCO dataset's header implies; what the caller gave wins."""
+    image_ids = {img["id"]: str(img.get("file_name", img["id"])) for img in images if "id" in img}
+    sizes = {
+        str(img.get("file_name", img["id"])): (int(img["width"]), int(img["height"]))
+        for img in images
+        if "width" in img and "height" in img
+    }
+    cats = {int(c["id"]): str(c["name"]) for c in categories if "id" in c and "name" in c}
+    return dataclasses.replace(
+        options,
+        image_ids=options.image_ids or image_ids,
+        sizes={**sizes, **(options.sizes or {})},
+        categories=options.categories or cats,
+    )
+
+
+def iter_per_sample(directory: Path, suffix: str, keys: Iterable[str] | None = None) -> Iterator[Record]:
+    """One record per ``*suffix`` file under ``directory``, keyed by its name less the suffix.
+
+    YOLO and VOC files are named after the image's stem (``img-1.txt`` for ``img-1.jpg``): when the
+    dataset's ``keys`` are given, a stem is resolved to the key that has it.
+    """
+    by_stem: dict[str, str] = {}
+    for key in keys or ():
+        by_stem.setdefault(Path(key).stem, key)
+        by_stem.setdefault(key, key)
+    for index, path in enumerate(sorted(directory.rglob(f"*{suffix}"))):
+        name = path.name[: -len(suffix)]
+        key = by_stem.get(name, name)
+        text = path.read_text(encoding="utf-8")
+        if suffix == ".json":
+            try:
+                yield Record(index, orjson.loads(text), key=key)
+            except orjson.JSONDecodeError as exc:
+                yield Record(index, None, key=key, error=f"{path.name}: invalid JSON: {exc}")
+        else:
+            yield Record(index, text, key=key)
+
+
+_SUFFIX = {"supervisely": ".json", "yolo": ".txt", "voc": ".xml"}
+
+
+def open_records(
+    path: Path, fmt: Format, options: ImportOptions, stream: IO[bytes] | None = None
+) -> tuple[Iterator[Record], ImportOptions]:
+    """The records of a file (or directory) of ``fmt``, and the options its header implies (COCO).
+
+    ``stream`` is the opened file; the caller closes it after the records are consumed.
+    """
+    if fmt.framing is Framing.PER_SAMPLE:
+        if path.is_dir():
+            keys = options.sizes.keys() if options.sizes else None
+            return iter_per_sample(path, _SUFFIX.get(fmt.name, ".json"), keys), options
+        text = path.read_text(encoding="utf-8")
+        data: Any = orjson.loads(text) if path.suffix == ".json" else text
+        name = path.name[: -len(path.suffix)]
+        return iter([Record(0, data, key=name)]), options
+    assert stream is not None, "open the file and pass its stream"
+    if fmt.framing is Framing.NDJSON:
+        return iter_ndjson(stream), options
+    if fmt.framing is Framing.COCO:
+        header = read_coco_header(stream)
+        if header is None:
+            return iter_json_array(stream), options
+        return iter_json_array(stream, "annotations.item"), coco_options(options, *header)
+    return iter_json(stream), options
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def export_file(
+    fmt: Format,
+    labels: Iterable[Label],
+    options: ExportOptions,
+    out: Path,
+    report: ExportReport | None = None,
+) -> ExportReport:
+    """Write ``labels`` as ``fmt`` to ``out`` (a file, or a directory for per-sample formats), mask
+    PNGs beside it; returns what could not be carried."""
+    report = report if report is not None else ExportReport(fmt.name)
+    base = out if fmt.framing is Framing.PER_SAMPLE else out.parent
+    if fmt.framing is Framing.PER_SAMPLE:
+        out.mkdir(parents=True, exist_ok=True)
+        for label in labels:
+            report.labels += 1
+            report.objects += len(label.objects)
+            for name, content in fmt.export(label, options, report):
+                report.records += 1
+                target = out / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, str):
+                    target.write_text(content, encoding="utf-8")
+                else:
+                    target.write_bytes(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY))
+    else:
+        with out.open("wb") as stream:
+            write_stream(fmt, labels, options, stream, report)
+    for name, data in report.assets.items():
+        target = base / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return report
+
+
+def write_stream(
+    fmt: Format, labels: Iterable[Label], options: ExportOptions, stream: IO[bytes], report: ExportReport
+) -> None:
+    """Write the records of a non-per-sample format: NDJSON lines, a JSON array, or a COCO dataset."""
+    dump = orjson.dumps
+    opt = orjson.OPT_SERIALIZE_NUMPY
+    coco_gt = fmt.framing is Framing.COCO and options.ground_truth
+    if fmt.framing is Framing.NDJSON:
+        for label in labels:
+            report.labels += 1
+            report.objects += len(label.objects)
+            lines = fmt.export(label, options, report)
+            report.records += len(lines)
+            stream.write(b"".join(dump(line, option=opt) + b"\n" for line in lines))
+        return
+    stream.write(b'{"annotations":[' if coco_gt else b"[")
+    first = True
+    images: list[dict[str, Any]] = []
+    for label in labels:
+        report.labels += 1
+        report.objects += len(label.objects)
+        records = fmt.export(label, options, report)
+        if coco_gt:
+            images.append(records[0])  # the COCO exporter puts the image entry first
+            records = records[1:]
+        report.records += len(records)
+        if not records:
+            continue
+        chunk = b",\n".join(dump(r, option=opt) for r in records)
+        stream.write(chunk if first else b",\n" + chunk)
+        first = False
+    if coco_gt:
+        from predhub.formats.coco import categories_for
+
+        stream.write(b'],"images":' + dump(images) + b',"categories":')
+        stream.write(dump(categories_for(options)) + b"}")
+    else:
+        stream.write(b"]\n")

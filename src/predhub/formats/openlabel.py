@@ -1,0 +1,273 @@
+"""Kognic OpenLABEL 1.0 (2D camera predictions), one document per scene (formats.md §3).
+
+A record is the body Kognic's upload takes, ``{"sceneUuid", "openlabelContent": {"openlabel": ...}}``
+(seed 000), or a bare ``{"openlabel": ...}`` whose frame's ``external_id`` names the sample. Geometry
+sits in ``frames["0"].objects.<id>.object_data``: ``bbox`` ``[xc, yc, w, h]`` (centre based),
+``rbbox`` ``[xc, yc, w, h, alpha]`` (radians, clockwise on screen), ``poly2d`` (``closed`` picks
+polygon or polyline), ``point2d``, ``image`` (base64 PNG mask). Each geometry names its camera in a
+``stream`` text attribute and its confidence in a ``confidence`` num attribute. The object's class is
+``objects.<id>.type``. Single images are one-frame scenes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+import uuid
+from typing import Any
+
+import numpy as np
+
+from predhub.core import Box, FieldError, Label, Mask, Object, Point, Polygon, Polyline
+from predhub.core.geometry import Geometry
+from predhub.formats import raster
+from predhub.formats._attributes import classification_from_value, value_from_classification
+from predhub.formats._common import class_specs, number, points_array, string
+from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
+from predhub.formats.registry import Converter
+
+__all__ = ["CONVERTER", "export_label", "parse_record"]
+
+_GEOMETRIES = ("bbox", "rbbox", "poly2d", "point2d", "image")
+_OBJECT_ID = re.compile(
+    r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+_ATTRIBUTE_TYPES = ("text", "num", "boolean", "vec")
+
+
+def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
+    data = record.data
+    if not isinstance(data, dict):
+        raise FieldError("", "must be a JSON object")
+    prefix = ""
+    key = record.key
+    if "openlabelContent" in data:
+        key = string(data.get("sceneUuid"), "sceneUuid")
+        data, prefix = data["openlabelContent"], "openlabelContent."
+    if not isinstance(data, dict) or not isinstance(data.get("openlabel"), dict):
+        raise FieldError(f"{prefix}openlabel", "is required")
+    ol = data["openlabel"]
+    base = f"{prefix}openlabel"
+    version = (ol.get("metadata") or {}).get("schema_version")
+    if version != "1.0.0":
+        raise FieldError(f"{base}.metadata.schema_version", f'must be "1.0.0", got {version!r}')
+    frames = ol.get("frames") or {}
+    if not isinstance(frames, dict) or len(frames) != 1:
+        raise FieldError(f"{base}.frames", f"an image is a one-frame scene, got {len(frames)} frames")
+    ((frame_key, frame),) = frames.items()
+    fpath = f"{base}.frames.{frame_key}"
+    if key is None:
+        external = ((frame or {}).get("frame_properties") or {}).get("external_id")
+        if not external:
+            raise FieldError(
+                f"{fpath}.frame_properties.external_id", "names the sample when there is no sceneUuid"
+            )
+        key = str(external)
+    streams = ol.get("streams") or {}
+    objects = ol.get("objects") or {}
+    parsed = Parsed(Label(key))
+    for oid, entry in ((frame or {}).get("objects") or {}).items():
+        opath = f"{fpath}.objects.{oid}"
+        declared = objects.get(oid)
+        if not isinstance(declared, dict) or not isinstance(declared.get("type"), str):
+            raise FieldError(
+                f"{base}.objects.{oid}.type", "every object in a frame must be declared with a type"
+            )
+        cls = declared["type"]
+        odata = (entry or {}).get("object_data") or {}
+        shared = _attributes(odata, f"{opath}.object_data", cls, options, parsed, streams)
+        for gkey in _GEOMETRIES:
+            items = odata.get(gkey) or []
+            for k, item in enumerate(items):
+                gpath = f"{opath}.object_data.{gkey}[{k}]"
+                geometry = _geometry(gkey, item, gpath, options)
+                own = _attributes(
+                    item.get("attributes") or {}, f"{gpath}.attributes", cls, options, parsed, streams
+                )
+                conf = own.pop("confidence", shared.get("confidence", 1.0))
+                obj = Object(cls, geometry, conf, id=str(oid))
+                for source in (shared, own):
+                    for name, value in source.items():
+                        if name == "confidence":
+                            continue
+                        if isinstance(value, list) and value and not isinstance(value[0], str):
+                            obj.attributes[name] = value
+                        elif c := classification_from_value(name, value, class_specs(options.ontology, cls)):
+                            obj.classifications.append(c)
+                        else:
+                            obj.attributes[name] = value
+                parsed.label.objects.append(obj)
+                parsed.object_paths.append(gpath)
+    return [parsed]
+
+
+def _attributes(
+    data: dict[str, Any], path: str, cls: str, options: ImportOptions, parsed: Parsed, streams: dict[str, Any]
+) -> dict[str, Any]:
+    """Typed attribute lists (text/num/boolean/vec) as one name -> value dict; checks ``stream``."""
+    out: dict[str, Any] = {}
+    for atype in _ATTRIBUTE_TYPES:
+        for i, attr in enumerate(data.get(atype) or []):
+            apath = f"{path}.{atype}[{i}]"
+            if not isinstance(attr, dict) or not isinstance(attr.get("name"), str):
+                raise FieldError(apath, 'must be {"name", "val"}')
+            name, val = attr["name"], attr.get("val")
+            if atype == "num":
+                val = number(val, f"{apath}.val")
+            elif atype == "boolean" and not isinstance(val, bool):
+                raise FieldError(f"{apath}.val", "must be true or false")
+            elif atype == "text":
+                val = string(val, f"{apath}.val")
+            elif atype == "vec" and not isinstance(val, list):
+                raise FieldError(f"{apath}.val", "must be a list")
+            if name == "stream":
+                if val not in streams:
+                    parsed.warnings.append(
+                        (f"{apath}.val", f"stream {val!r} is not declared in openlabel.streams")
+                    )
+                continue
+            out[name] = val
+    return out
+
+
+def _geometry(gkey: str, item: Any, path: str, options: ImportOptions) -> Geometry:
+    if not isinstance(item, dict):
+        raise FieldError(path, "must be a JSON object")
+    val = item.get("val")
+    vpath = f"{path}.val"
+    if gkey == "image":
+        if item.get("encoding", "base64") != "base64":
+            raise FieldError(f"{path}.encoding", 'must be "base64"')
+        try:
+            png = base64.b64decode(string(val, vpath), validate=True)
+        except binascii.Error as exc:
+            raise FieldError(vpath, "must be base64") from exc
+        return Mask.from_array(raster.mask_from_png(png, vpath, None, options.max_mask_pixels))
+    if not isinstance(val, list):
+        raise FieldError(vpath, "must be a list of numbers")
+    if gkey in ("bbox", "rbbox"):
+        n = 4 if gkey == "bbox" else 5
+        if len(val) != n:
+            raise FieldError(vpath, f"must hold {n} numbers")
+        xc, yc, w, h = (number(v, f"{vpath}[{i}]") for i, v in enumerate(val[:4]))
+        rotation = math.degrees(number(val[4], f"{vpath}[4]")) if n == 5 else 0.0
+        return Box(xc - w / 2, yc - h / 2, xc + w / 2, yc + h / 2, rotation)
+    if gkey == "point2d":
+        if len(val) != 2:
+            raise FieldError(vpath, "must be [x, y]")
+        return Point(number(val[0], f"{vpath}[0]"), number(val[1], f"{vpath}[1]"))
+    closed = item.get("closed")
+    if not isinstance(closed, bool):
+        raise FieldError(f"{path}.closed", "is required (true: polygon, false: polyline)")
+    pts = points_array(val, vpath, flat=True)
+    return Polygon(pts) if closed else Polyline(pts)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def export_label(label: Label, options: ExportOptions, report: ExportReport) -> list[dict[str, Any]]:
+    objects: dict[str, dict[str, Any]] = {}
+    frame_objects: dict[str, Any] = {}
+    for i, obj in enumerate(label.objects):
+        oid = obj.id if obj.id is not None and _OBJECT_ID.match(obj.id) else None
+        if oid is None or oid in objects:
+            if obj.id is not None:
+                report.convert("object id as UUID")
+            oid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"predhub:{label.sample_key}:{i}"))
+        gkey, item = _export_geometry(obj, i, report)
+        if gkey is None:
+            continue
+        attributes: dict[str, list[dict[str, Any]]] = {
+            "text": [{"name": "stream", "val": options.stream}],
+            "num": [{"name": "confidence", "val": obj.confidence}],
+        }
+        for c in obj.classifications:
+            value = value_from_classification(c, report)
+            attributes.setdefault("vec" if isinstance(value, list) else "text", []).append(
+                {"name": c.name, "val": value}
+            )
+        for name, value in obj.attributes.items():
+            atype = (
+                "boolean" if isinstance(value, bool) else "num" if isinstance(value, int | float) else None
+            )
+            if atype is None and isinstance(value, list):
+                atype = "vec"
+            if atype is None:
+                report.drop("object.attributes (not a number, boolean or list)")
+                continue
+            attributes.setdefault(atype, []).append({"name": name, "val": value})
+        item["attributes"] = attributes
+        objects[oid] = {"name": oid, "type": obj.class_name}
+        frame_objects[oid] = {"object_data": {gkey: [item]}}
+    if label.classifications:
+        report.drop("classification (image level)", len(label.classifications))
+    if label.score is not None:
+        report.drop("label.score")
+    document = {
+        "openlabel": {
+            "metadata": {"schema_version": "1.0.0"},
+            "streams": {options.stream: {"type": "camera"}},
+            "objects": objects,
+            "frames": {
+                "0": {
+                    "frame_properties": {"timestamp": 0, "external_id": label.sample_key, "streams": {}},
+                    "objects": frame_objects,
+                }
+            },
+        }
+    }
+    return [{"sceneUuid": label.sample_key, "openlabelContent": document}]
+
+
+def _export_geometry(obj: Object, index: int, report: ExportReport) -> tuple[str | None, dict[str, Any]]:
+    g = obj.geometry
+    if isinstance(g, Box):
+        xc, yc = (g.x0 + g.x1) / 2, (g.y0 + g.y1) / 2
+        if g.rotation:
+            return "rbbox", {
+                "name": f"rbbox-{index}",
+                "val": [xc, yc, g.width, g.height, math.radians(g.rotation)],
+            }
+        return "bbox", {"name": f"bbox-{index}", "val": [xc, yc, g.width, g.height]}
+    if isinstance(g, Polygon | Polyline):
+        if isinstance(g, Polygon) and g.holes:
+            report.drop("polygon.holes")
+        return "poly2d", {
+            "name": f"poly2d-{index}",
+            "val": np.asarray(g.points).ravel().tolist(),
+            "closed": isinstance(g, Polygon),
+            "mode": "MODE_POLY2D_ABSOLUTE",
+        }
+    if isinstance(g, Point):
+        return "point2d", {"name": f"point2d-{index}", "val": [g.x, g.y]}
+    png = raster.encode_png(g.to_array())
+    return "image", {
+        "name": f"image-{index}",
+        "val": base64.b64encode(png).decode("ascii"),
+        "mime_type": "image/png",
+        "encoding": "base64",
+    }
+
+
+CONVERTER = Converter(
+    name="openlabel",
+    framing=Framing.JSON,
+    sample_field="sceneUuid",
+    parse_fn=parse_record,
+    export_fn=export_label,
+    renames=(
+        (".box.width", ".val[2]"),
+        (".box.height", ".val[3]"),
+        (".box", ".val"),
+        (".polygon", ".val"),
+        (".polyline", ".val"),
+        (".point", ".val"),
+        (".mask", ".val"),
+        (".confidence", ".attributes.num.confidence"),
+        (".class", ".type"),
+    ),
+    description="Kognic OpenLABEL 1.0 prediction documents (one per scene)",
+)

@@ -1,0 +1,1 @@
+"""One module per framework: load a checkpoint, run it, hand its tensors to a decoder."""

@@ -1,0 +1,415 @@
+"""``predhub.AsyncClient``: the asyncio client. Same calls, same models, same retry decisions as
+:class:`predhub.Client` (all in ``_base.py``/``_calls.py``); only the waiting differs: ``await`` on
+``httpx.AsyncClient``, ``asyncio.sleep`` between retries, and a fixed number of worker tasks (the bound
+on concurrency) pulling chunks from one shared iterator, so a 10,000-chunk upload never creates 10,000
+tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from predhub.core import Label, Ontology
+from predhub.sdk import _calls as api
+from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
+from predhub.sdk._encoding import ChunkPlan
+from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
+from predhub.sdk._models import (
+    Blob,
+    ChunkResult,
+    Dataset,
+    Job,
+    LabelSet,
+    LabelSetKind,
+    LabelsResult,
+    Me,
+    Page,
+    Sample,
+    SamplesResult,
+    UploadJob,
+)
+from predhub.sdk._samples import SamplePlan, read_image
+from predhub.sdk._types import (
+    DatasetRef,
+    LabelLike,
+    LabelSetRef,
+    NewSample,
+    OnConflict,
+    ProgressCallback,
+    UploadJobRef,
+    UploadMode,
+    ref_id,
+)
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+
+
+class AsyncClient(BaseClient):
+    """An asyncio client for one predhub hub; the same methods as :class:`predhub.Client`, awaited.
+
+    Use ``async with AsyncClient() as hub:``, or call :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retries: RetryPolicy | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(url, token, retries=retries)
+        self._http = http if http is not None else httpx.AsyncClient(timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    # --- I/O: the only code that differs from Client -----------------------------------------------
+
+    async def _send(self, call: Call[T]) -> T:
+        for attempt in itertools.count():
+            try:
+                response = await self._http.send(self._build(self._http, call))
+            except httpx.TransportError as exc:
+                delay = self._delay_after_error(call, exc, attempt)
+            else:
+                retry_in = self._delay_after_response(call, response, attempt)
+                if retry_in is None:
+                    return self._result(call, response)
+                delay = retry_in
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _pages(self, page: Callable[[str | None], Call[Page[T]]]) -> AsyncIterator[T]:
+        cursor: str | None = None
+        while True:
+            current = await self._send(page(cursor))
+            for item in current.items:
+                yield item
+            if current.next_cursor is None:
+                return
+            cursor = current.next_cursor
+
+    async def _send_all(
+        self,
+        make: Callable[[int], Call[T]],
+        indices: Sequence[int],
+        concurrency: int,
+        on_result: Callable[[int, T], None] | None = None,
+    ) -> dict[int, T]:
+        """Send ``make(i)`` for every index, at most ``concurrency`` at a time; stop at the first error."""
+        results: dict[int, T] = {}
+        pending = iter(indices)  # shared by the workers: each index is taken exactly once
+
+        async def worker() -> None:
+            for i in pending:
+                results[i] = await self._send(make(i))
+                if on_result is not None:
+                    on_result(i, results[i])
+
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(indices))))]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        return results
+
+    # --- who am I ----------------------------------------------------------------------------------
+
+    async def me(self) -> Me:
+        return await self._send(api.me())
+
+    # --- datasets ----------------------------------------------------------------------------------
+
+    async def create_dataset(
+        self,
+        name: str,
+        ontology: Ontology | Mapping[str, Any],
+        *,
+        description: str | None = None,
+        media_type: str = "image",
+        workspace_id: int | None = None,
+    ) -> Dataset:
+        return await self._send(api.create_dataset(name, ontology, description, media_type, workspace_id))
+
+    async def get_dataset(self, dataset: DatasetRef) -> Dataset:
+        return await self._send(api.get_dataset(ref_id(dataset)))
+
+    async def get_dataset_by_name(self, name: str) -> Dataset:
+        for dataset in (await self._send(api.find_datasets(name))).items:
+            if dataset.name == name:
+                return dataset
+        raise NotFound(404, "not_found", f"no dataset named {name!r}")
+
+    def list_datasets(self, *, page_size: int | None = None) -> AsyncIterator[Dataset]:
+        """Every dataset the token can see, page after page: ``async for dataset in hub.list_datasets()``."""
+        return self._pages(lambda cursor: api.list_datasets(cursor, page_size))
+
+    async def update_dataset(
+        self,
+        dataset: DatasetRef,
+        *,
+        description: str | None = None,
+        ontology: Ontology | Mapping[str, Any] | None = None,
+    ) -> Dataset:
+        return await self._send(api.update_dataset(ref_id(dataset), description, ontology))
+
+    async def delete_dataset(self, dataset: DatasetRef) -> None:
+        await self._send(api.delete_dataset(ref_id(dataset)))
+
+    # --- samples -----------------------------------------------------------------------------------
+
+    async def upload_blob(self, image: bytes | os.PathLike[str]) -> Blob:
+        return await self._send(api.upload_blob(read_image(image)))
+
+    async def add_samples(
+        self,
+        dataset: DatasetRef,
+        samples: Iterable[NewSample | Mapping[str, Any]],
+        *,
+        batch_size: int = 1000,
+        concurrency: int = 4,
+        progress: ProgressCallback | None = None,
+    ) -> list[int]:
+        """Add samples in batches (each all-or-nothing); local images go to the blob store first.
+
+        Returns the new sample ids in input order.
+        """
+        plan = SamplePlan.of(samples)
+        blobs = await self._send_all(
+            lambda i: api.upload_blob(read_image(plan.uploads[i][1])), range(len(plan.uploads)), concurrency
+        )
+        for i, blob in blobs.items():
+            plan.set_blob(i, blob.sha256)
+        batches = plan.batches(batch_size)
+        dataset_id = ref_id(dataset)
+        done = await self._send_all(
+            lambda i: api.create_samples(dataset_id, batches[i]),
+            range(len(batches)),
+            concurrency,
+            Progress[SamplesResult](len(batches), progress),
+        )
+        return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
+
+    def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> AsyncIterator[Sample]:
+        dataset_id = ref_id(dataset)
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size))
+
+    async def get_sample(self, sample_id: int) -> Sample:
+        return await self._send(api.get_sample(sample_id))
+
+    async def get_sample_by_key(self, dataset: DatasetRef, key: str) -> Sample:
+        return await self._send(api.get_sample_by_key(ref_id(dataset), key))
+
+    async def get_sample_image(self, sample: Sample | int) -> bytes:
+        return await self._send(api.get_sample_image(sample if isinstance(sample, int) else sample.id))
+
+    # --- label sets --------------------------------------------------------------------------------
+
+    async def create_label_set(
+        self,
+        dataset: DatasetRef,
+        name: str,
+        *,
+        kind: LabelSetKind | str = LabelSetKind.PREDICTIONS,
+        description: str | None = None,
+        model_name: str | None = None,
+        model_version: str | None = None,
+        class_mapping: Mapping[str, str] | None = None,
+    ) -> LabelSet:
+        return await self._send(
+            api.create_label_set(
+                ref_id(dataset),
+                name,
+                LabelSetKind(kind),
+                description,
+                model_name,
+                model_version,
+                class_mapping,
+            )
+        )
+
+    async def get_label_set(self, label_set: LabelSetRef) -> LabelSet:
+        return await self._send(api.get_label_set(ref_id(label_set)))
+
+    async def get_label_set_by_name(self, dataset: DatasetRef, name: str) -> LabelSet:
+        async for label_set in self.list_label_sets(dataset):
+            if label_set.name == name:
+                return label_set
+        raise NotFound(404, "not_found", f"no label set named {name!r} in dataset {ref_id(dataset)}")
+
+    def list_label_sets(
+        self, dataset: DatasetRef, *, page_size: int | None = None
+    ) -> AsyncIterator[LabelSet]:
+        dataset_id = ref_id(dataset)
+        return self._pages(lambda cursor: api.list_label_sets(dataset_id, cursor, page_size))
+
+    async def delete_label_set(self, label_set: LabelSetRef) -> None:
+        await self._send(api.delete_label_set(ref_id(label_set)))
+
+    # --- labels ------------------------------------------------------------------------------------
+
+    async def put_label(self, label_set: LabelSetRef, label: LabelLike) -> None:
+        """Set one sample's label in the set, replacing what was there."""
+        await self._send(api.put_label(ref_id(label_set), label))
+
+    async def add_labels(
+        self,
+        label_set: LabelSetRef,
+        labels: Sequence[LabelLike],
+        *,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+    ) -> LabelsResult:
+        """Store many labels in one request (strict: all or nothing). For large sets use upload_labels."""
+        return await self._send(api.add_labels(ref_id(label_set), labels, mode, on_conflict))
+
+    def list_labels(self, label_set: LabelSetRef, *, page_size: int | None = None) -> AsyncIterator[Label]:
+        label_set_id = ref_id(label_set)
+        return self._pages(lambda cursor: api.list_labels(label_set_id, cursor, page_size))
+
+    async def get_label(self, label_set: LabelSetRef, sample_key: str) -> Label:
+        return await self._send(api.get_label(ref_id(label_set), sample_key))
+
+    async def delete_label(self, label_set: LabelSetRef, sample_key: str) -> None:
+        await self._send(api.delete_label(ref_id(label_set), sample_key))
+
+    # --- upload jobs -------------------------------------------------------------------------------
+
+    async def upload_labels(
+        self,
+        label_set: LabelSetRef,
+        labels: Sequence[LabelLike],
+        *,
+        chunk_size: int = 1000,
+        concurrency: int = 4,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
+    ) -> UploadJob:
+        """Upload labels as a resumable upload job: chunks sent ``concurrency`` at a time, then completed.
+
+        Raises :class:`UploadInterrupted` (with the job id) if a chunk cannot be sent after retries;
+        :meth:`resume_upload` with the same labels then sends only the chunks the hub has not stored.
+        """
+        plan = ChunkPlan.by_size(labels, chunk_size)
+        job = await self._send(api.create_upload(ref_id(label_set), mode, on_conflict, plan.total_chunks))
+        return await self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress, on_chunk)
+
+    async def resume_upload(
+        self,
+        job: UploadJobRef,
+        labels: Sequence[LabelLike],
+        *,
+        concurrency: int = 4,
+        progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
+    ) -> UploadJob:
+        """Finish an interrupted upload job: pass the same labels, in the same order, as the first time."""
+        current = await self._send(api.get_upload(ref_id(job)))
+        plan = ChunkPlan.for_job(current, labels)
+        return await self._finish_upload(
+            current, plan, current.missing_chunks(), concurrency, progress, on_chunk
+        )
+
+    async def _finish_upload(
+        self,
+        job: UploadJob,
+        plan: ChunkPlan,
+        chunks: Sequence[int],
+        concurrency: int,
+        progress: ProgressCallback | None,
+        on_chunk: Callable[[ChunkResult], None] | None,
+    ) -> UploadJob:
+        try:
+            await self._send_all(
+                lambda i: api.put_chunk(job.id, i, plan.body(i)),
+                chunks,
+                concurrency,
+                Progress(plan.total_chunks, progress, already=plan.total_chunks - len(chunks), each=on_chunk),
+            )
+            return await self._send(api.complete_upload(job.id))
+        except (TransportError, APIError) as exc:
+            raise UploadInterrupted(job.id, str(exc)) from exc
+
+    async def get_upload(self, job: UploadJobRef) -> UploadJob:
+        return await self._send(api.get_upload(ref_id(job)))
+
+    # --- jobs --------------------------------------------------------------------------------------
+
+    async def get_job(self, job_id: int) -> Job:
+        return await self._send(api.get_job(job_id))
+
+    async def cancel_job(self, job_id: int) -> Job:
+        return await self._send(api.cancel_job(job_id))
+
+    async def import_file(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Job:
+        """:meth:`predhub.Client.import_file`, awaited."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            with open(path, "rb") as stream:
+                while chunk := await asyncio.to_thread(stream.read, 1 << 20):
+                    yield chunk
+
+        job = await self._send(
+            api.import_file(ref_id(label_set), chunks(), format, mode, on_conflict, options)
+        )
+        return await self.wait_job(job.id, timeout=timeout) if wait else job
+
+    async def post_records(
+        self,
+        label_set: LabelSetRef,
+        records: Sequence[Any] | Mapping[str, Any],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`predhub.Client.post_records`, awaited (Kognic-style concurrent uploads)."""
+        return await self._send(
+            api.post_records(ref_id(label_set), records, format, mode, on_conflict, options)
+        )
+
+    async def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
+        """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = await self._send(api.get_job(job_id))
+            if job.status.finished or (deadline is not None and time.monotonic() >= deadline):
+                return job
+            await asyncio.sleep(poll_interval)

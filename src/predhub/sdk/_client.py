@@ -1,0 +1,431 @@
+"""``predhub.Client``: the blocking client. Builds nothing and parses nothing itself (see ``_base.py``
+and ``_calls.py``); it sends calls, sleeps between retries, and runs bulk work on a few threads.
+
+Bulk uploads use a small thread pool over one ``httpx.Client`` rather than an event loop under the
+hood: httpx's sync pool is thread-safe, the threads spend their time blocked on sockets with the GIL
+released, and a hidden event loop would break callers that already run one (Jupyter, async servers).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+
+from predhub.core import Label, Ontology
+from predhub.sdk import _calls as api
+from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
+from predhub.sdk._encoding import ChunkPlan
+from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
+from predhub.sdk._models import (
+    Blob,
+    ChunkResult,
+    Dataset,
+    Job,
+    LabelSet,
+    LabelSetKind,
+    LabelsResult,
+    Me,
+    Page,
+    Sample,
+    SamplesResult,
+    UploadJob,
+)
+from predhub.sdk._samples import SamplePlan, read_image
+from predhub.sdk._types import (
+    DatasetRef,
+    LabelLike,
+    LabelSetRef,
+    NewSample,
+    OnConflict,
+    ProgressCallback,
+    UploadJobRef,
+    UploadMode,
+    ref_id,
+)
+
+__all__ = ["Client"]
+
+T = TypeVar("T")
+
+
+class Client(BaseClient):
+    """A blocking client for one predhub hub.
+
+    ``url`` and ``token`` default to ``$PREDHUB_URL``/``$PREDHUB_TOKEN``, then the config file that
+    ``predhub serve`` writes. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retries: RetryPolicy | None = None,
+        http: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(url, token, retries=retries)
+        self._http = http if http is not None else httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- I/O: the only code that differs from AsyncClient ------------------------------------------
+
+    def _send(self, call: Call[T]) -> T:
+        for attempt in itertools.count():
+            try:
+                response = self._http.send(self._build(self._http, call))
+            except httpx.TransportError as exc:
+                delay = self._delay_after_error(call, exc, attempt)
+            else:
+                retry_in = self._delay_after_response(call, response, attempt)
+                if retry_in is None:
+                    return self._result(call, response)
+                delay = retry_in
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _pages(self, page: Callable[[str | None], Call[Page[T]]]) -> Iterator[T]:
+        cursor: str | None = None
+        while True:
+            current = self._send(page(cursor))
+            yield from current.items
+            if current.next_cursor is None:
+                return
+            cursor = current.next_cursor
+
+    def _send_all(
+        self,
+        make: Callable[[int], Call[T]],
+        indices: Sequence[int],
+        concurrency: int,
+        on_result: Callable[[int, T], None] | None = None,
+    ) -> dict[int, T]:
+        """Send ``make(i)`` for every index, at most ``concurrency`` at a time; stop at the first error."""
+        results: dict[int, T] = {}
+        if not indices:
+            return results
+        with ThreadPoolExecutor(max(1, min(concurrency, len(indices))), thread_name_prefix="predhub") as pool:
+            futures = {pool.submit(lambda i=i: self._send(make(i))): i for i in indices}  # type: ignore[misc]
+            try:
+                for future in as_completed(futures):
+                    index = futures[future]
+                    results[index] = future.result()
+                    if on_result is not None:
+                        on_result(index, results[index])
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        return results
+
+    # --- who am I ----------------------------------------------------------------------------------
+
+    def me(self) -> Me:
+        return self._send(api.me())
+
+    # --- datasets ----------------------------------------------------------------------------------
+
+    def create_dataset(
+        self,
+        name: str,
+        ontology: Ontology | Mapping[str, Any],
+        *,
+        description: str | None = None,
+        media_type: str = "image",
+        workspace_id: int | None = None,
+    ) -> Dataset:
+        return self._send(api.create_dataset(name, ontology, description, media_type, workspace_id))
+
+    def get_dataset(self, dataset: DatasetRef) -> Dataset:
+        return self._send(api.get_dataset(ref_id(dataset)))
+
+    def get_dataset_by_name(self, name: str) -> Dataset:
+        for dataset in self._send(api.find_datasets(name)).items:
+            if dataset.name == name:
+                return dataset
+        raise NotFound(404, "not_found", f"no dataset named {name!r}")
+
+    def list_datasets(self, *, page_size: int | None = None) -> Iterator[Dataset]:
+        """Every dataset the token can see, page after page."""
+        return self._pages(lambda cursor: api.list_datasets(cursor, page_size))
+
+    def update_dataset(
+        self,
+        dataset: DatasetRef,
+        *,
+        description: str | None = None,
+        ontology: Ontology | Mapping[str, Any] | None = None,
+    ) -> Dataset:
+        return self._send(api.update_dataset(ref_id(dataset), description, ontology))
+
+    def delete_dataset(self, dataset: DatasetRef) -> None:
+        self._send(api.delete_dataset(ref_id(dataset)))
+
+    # --- samples -----------------------------------------------------------------------------------
+
+    def upload_blob(self, image: bytes | os.PathLike[str]) -> Blob:
+        return self._send(api.upload_blob(read_image(image)))
+
+    def add_samples(
+        self,
+        dataset: DatasetRef,
+        samples: Iterable[NewSample | Mapping[str, Any]],
+        *,
+        batch_size: int = 1000,
+        concurrency: int = 4,
+        progress: ProgressCallback | None = None,
+    ) -> list[int]:
+        """Add samples in batches (each all-or-nothing); local images go to the blob store first.
+
+        Returns the new sample ids in input order.
+        """
+        plan = SamplePlan.of(samples)
+        blobs = self._send_all(
+            lambda i: api.upload_blob(read_image(plan.uploads[i][1])), range(len(plan.uploads)), concurrency
+        )
+        for i, blob in blobs.items():
+            plan.set_blob(i, blob.sha256)
+        batches = plan.batches(batch_size)
+        dataset_id = ref_id(dataset)
+        done = self._send_all(
+            lambda i: api.create_samples(dataset_id, batches[i]),
+            range(len(batches)),
+            concurrency,
+            Progress[SamplesResult](len(batches), progress),
+        )
+        return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
+
+    def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[Sample]:
+        dataset_id = ref_id(dataset)
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size))
+
+    def get_sample(self, sample_id: int) -> Sample:
+        return self._send(api.get_sample(sample_id))
+
+    def get_sample_by_key(self, dataset: DatasetRef, key: str) -> Sample:
+        return self._send(api.get_sample_by_key(ref_id(dataset), key))
+
+    def get_sample_image(self, sample: Sample | int) -> bytes:
+        return self._send(api.get_sample_image(sample if isinstance(sample, int) else sample.id))
+
+    # --- label sets --------------------------------------------------------------------------------
+
+    def create_label_set(
+        self,
+        dataset: DatasetRef,
+        name: str,
+        *,
+        kind: LabelSetKind | str = LabelSetKind.PREDICTIONS,
+        description: str | None = None,
+        model_name: str | None = None,
+        model_version: str | None = None,
+        class_mapping: Mapping[str, str] | None = None,
+    ) -> LabelSet:
+        return self._send(
+            api.create_label_set(
+                ref_id(dataset),
+                name,
+                LabelSetKind(kind),
+                description,
+                model_name,
+                model_version,
+                class_mapping,
+            )
+        )
+
+    def get_label_set(self, label_set: LabelSetRef) -> LabelSet:
+        return self._send(api.get_label_set(ref_id(label_set)))
+
+    def get_label_set_by_name(self, dataset: DatasetRef, name: str) -> LabelSet:
+        for label_set in self.list_label_sets(dataset):
+            if label_set.name == name:
+                return label_set
+        raise NotFound(404, "not_found", f"no label set named {name!r} in dataset {ref_id(dataset)}")
+
+    def list_label_sets(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[LabelSet]:
+        dataset_id = ref_id(dataset)
+        return self._pages(lambda cursor: api.list_label_sets(dataset_id, cursor, page_size))
+
+    def delete_label_set(self, label_set: LabelSetRef) -> None:
+        self._send(api.delete_label_set(ref_id(label_set)))
+
+    # --- labels ------------------------------------------------------------------------------------
+
+    def put_label(self, label_set: LabelSetRef, label: LabelLike) -> None:
+        """Set one sample's label in the set, replacing what was there."""
+        self._send(api.put_label(ref_id(label_set), label))
+
+    def add_labels(
+        self,
+        label_set: LabelSetRef,
+        labels: Sequence[LabelLike],
+        *,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+    ) -> LabelsResult:
+        """Store many labels in one request (strict: all or nothing). For large sets use upload_labels."""
+        return self._send(api.add_labels(ref_id(label_set), labels, mode, on_conflict))
+
+    def list_labels(self, label_set: LabelSetRef, *, page_size: int | None = None) -> Iterator[Label]:
+        label_set_id = ref_id(label_set)
+        return self._pages(lambda cursor: api.list_labels(label_set_id, cursor, page_size))
+
+    def get_label(self, label_set: LabelSetRef, sample_key: str) -> Label:
+        return self._send(api.get_label(ref_id(label_set), sample_key))
+
+    def delete_label(self, label_set: LabelSetRef, sample_key: str) -> None:
+        self._send(api.delete_label(ref_id(label_set), sample_key))
+
+    # --- upload jobs -------------------------------------------------------------------------------
+
+    def upload_labels(
+        self,
+        label_set: LabelSetRef,
+        labels: Sequence[LabelLike],
+        *,
+        chunk_size: int = 1000,
+        concurrency: int = 4,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
+    ) -> UploadJob:
+        """Upload labels as a resumable upload job: chunks sent ``concurrency`` at a time, then completed.
+
+        Raises :class:`UploadInterrupted` (with the job id) if a chunk cannot be sent after retries;
+        :meth:`resume_upload` with the same labels then sends only the chunks the hub has not stored.
+        """
+        plan = ChunkPlan.by_size(labels, chunk_size)
+        job = self._send(api.create_upload(ref_id(label_set), mode, on_conflict, plan.total_chunks))
+        return self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress, on_chunk)
+
+    def resume_upload(
+        self,
+        job: UploadJobRef,
+        labels: Sequence[LabelLike],
+        *,
+        concurrency: int = 4,
+        progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
+    ) -> UploadJob:
+        """Finish an interrupted upload job: pass the same labels, in the same order, as the first time."""
+        current = self._send(api.get_upload(ref_id(job)))
+        plan = ChunkPlan.for_job(current, labels)
+        return self._finish_upload(current, plan, current.missing_chunks(), concurrency, progress, on_chunk)
+
+    def _finish_upload(
+        self,
+        job: UploadJob,
+        plan: ChunkPlan,
+        chunks: Sequence[int],
+        concurrency: int,
+        progress: ProgressCallback | None,
+        on_chunk: Callable[[ChunkResult], None] | None,
+    ) -> UploadJob:
+        try:
+            self._send_all(
+                lambda i: api.put_chunk(job.id, i, plan.body(i)),
+                chunks,
+                concurrency,
+                Progress(plan.total_chunks, progress, already=plan.total_chunks - len(chunks), each=on_chunk),
+            )
+            return self._send(api.complete_upload(job.id))
+        except (TransportError, APIError) as exc:
+            raise UploadInterrupted(job.id, str(exc)) from exc
+
+    def get_upload(self, job: UploadJobRef) -> UploadJob:
+        return self._send(api.get_upload(ref_id(job)))
+
+    # --- other formats -----------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Job:
+        """Import a file of ``format`` (labelbox, labelstudio, openlabel, segments, supervisely, coco,
+        yolo, voc; per-sample formats as a zip) into a label set. The file is streamed to the hub and
+        imported by a job; with ``wait`` the finished job is returned (its ``result`` is the report,
+        its ``error`` lists the rejected records of a failed strict import)."""
+        with open(path, "rb") as stream:
+            chunks = iter(lambda: stream.read(1 << 20), b"")
+            job = self._send(api.import_file(ref_id(label_set), chunks, format, mode, on_conflict, options))
+        return self.wait_job(job.id, timeout=timeout) if wait else job
+
+    def post_records(
+        self,
+        label_set: LabelSetRef,
+        records: Sequence[Any] | Mapping[str, Any],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store a few records of ``format`` now (one OpenLABEL document, as Kognic's upload posts)."""
+        return self._send(api.post_records(ref_id(label_set), records, format, mode, on_conflict, options))
+
+    def export(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write the label set to ``path`` as ``format`` (a zip for per-sample formats and masks);
+        returns the export report: what the format could not carry, per kind."""
+        params = {"format": format}
+        if options:
+            params["options"] = orjson.dumps(dict(options)).decode()
+        url = f"{self._api}/label-sets/{ref_id(label_set)}/export"
+        with self._http.stream("GET", url, params=params, headers=self._headers) as response:
+            if response.is_error:
+                response.read()
+                raise self._error(response)
+            with open(path, "wb") as out:
+                for chunk in response.iter_bytes(1 << 20):
+                    out.write(chunk)
+            report: dict[str, Any] = orjson.loads(response.headers.get("x-predhub-export-report", "{}"))
+        return report
+
+    # --- jobs --------------------------------------------------------------------------------------
+
+    def get_job(self, job_id: int) -> Job:
+        return self._send(api.get_job(job_id))
+
+    def cancel_job(self, job_id: int) -> Job:
+        return self._send(api.cancel_job(job_id))
+
+    def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
+        """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self._send(api.get_job(job_id))
+            if job.status.finished or (deadline is not None and time.monotonic() >= deadline):
+                return job
+            time.sleep(poll_interval)

@@ -1,0 +1,40 @@
+"""Reading labels in predhub's own JSON shape from a file, for uploads (other formats: predhub.formats)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = ["read_labels"]
+
+
+def read_labels(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Label records (wire dicts) from NDJSON (one per line), a JSON array, or ``{"labels": [...]}``.
+
+    The records stay dicts: the hub validates them and names the record and field of any problem,
+    so the SDK sends them as they are, without a parse-and-serialise round trip.
+    """
+    data = Path(path).read_bytes()
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        doc = None  # not one JSON document: NDJSON (orjson stops at the second line, so this is cheap)
+    else:
+        if isinstance(doc, list):
+            return doc
+        if isinstance(doc, dict) and isinstance(doc.get("labels"), list):
+            return list(doc["labels"])
+        if isinstance(doc, dict):
+            return [doc]
+        raise ValueError(f'{path}: expected label records, a JSON array of them, or {{"labels": [...]}}')
+    records = []
+    for number, line in enumerate(data.splitlines(), 1):
+        if line.strip():
+            try:
+                records.append(orjson.loads(line))
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not valid JSON: {exc}") from exc
+    return records

@@ -1,0 +1,28 @@
+"""Server-side jobs (imports, evaluations, predictions, sample sizes)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from predhub.server.deps import DEFAULT_PAGE, CurrentUser, Cursor, HubDep, Limit
+from predhub.server.responses import json_response, page_response
+from predhub.server.schemas import JobPublic, PageOf
+from predhub.services import jobs
+
+router = APIRouter(tags=["jobs"])
+
+
+@router.get("/jobs", response_model=PageOf[JobPublic])
+def list_jobs(hub: HubDep, user: CurrentUser, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response:
+    return page_response(jobs.list_jobs(hub.db, user, limit=limit, cursor=cursor))
+
+
+@router.get("/jobs/{job_id}", response_model=JobPublic)
+def get_job(job_id: int, hub: HubDep, user: CurrentUser) -> Response:
+    return json_response(jobs.get(hub.db, user, job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobPublic)
+def cancel_job(job_id: int, hub: HubDep, user: CurrentUser) -> Response:
+    return json_response(jobs.cancel(hub.db, user, job_id))

@@ -1,0 +1,327 @@
+"""Label records (predhub's JSON shape, :mod:`predhub.core.serde`) to table rows, validated.
+
+This is the hot path of the hub: predictions arrive by the million. A record whose objects are all
+plain boxes (``class``, ``box``, optional ``confidence``) is decoded by msgspec straight into small
+typed structs (:class:`BoxRecord`; several times faster than building dicts, and the number types
+are checked in C), then takes a fast path of a few comparisons per object with lookups precomputed
+from the ontology. Anything else, and any fast-path record that fails a check, goes through the core
+(``label_from_dict`` + ``validate_label``), so the errors a client sees are always the core's, field
+for field.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import orjson
+
+from predhub.core.errors import FieldError
+from predhub.core.geometry import Box, GeometryKind, Point, Polygon, Polyline
+from predhub.core.label import Label, LabelStatus
+from predhub.core.mask import Mask
+from predhub.core.ontology import Ontology
+from predhub.core.serde import classification_to_dict, label_from_dict
+from predhub.core.validation import OUTSIDE_MARGIN, validate_label
+from predhub.services.errors import Detail
+
+__all__ = [
+    "BOX_COLUMNS",
+    "LABEL_COLUMNS",
+    "OBJECT_COLUMNS",
+    "Prepared",
+    "SampleInfo",
+    "Unparseable",
+    "object_rows",
+    "prepare",
+]
+
+# Column order of the tuples in Prepared.objects (after label_set_id, which the store prepends).
+OBJECT_COLUMNS = (
+    "label_set_id",
+    "sample_id",
+    "position",
+    "class",
+    "kind",
+    "x0",
+    "y0",
+    "x1",
+    "y1",
+    "rotation",
+    "confidence",
+    "area",
+    "points",
+    "holes",
+    "mask",
+    "classifications",
+    "attributes",
+    "external_id",
+)
+# Plain boxes leave out the columns whose defaults fit them (kind "box", rotation 0, no payload):
+# binding parameters is most of what an insert costs, so fewer columns is faster.
+BOX_COLUMNS = ("label_set_id", "sample_id", "position", "class", "x0", "y0", "x1", "y1", "confidence", "area")
+LABEL_COLUMNS = ("label_set_id", "sample_id", "status", "score", "classifications", "object_count")
+
+_STATUSES = frozenset(s.value for s in LabelStatus)
+
+
+class BoxObject(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A plain box object as msgspec decodes it: ints and floats only (no bools), all finite."""
+
+    class_name: str = msgspec.field(name="class")
+    box: tuple[float, float, float, float]
+    confidence: float = 1.0
+
+
+class BoxRecord(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A label record made of plain boxes only; any other record decodes to a dict instead."""
+
+    sample: str
+    objects: list[BoxObject] = []
+    score: float | None = None
+    status: str = "labeled"
+
+
+_encode = msgspec.json.Encoder().encode
+_decode_one = msgspec.json.Decoder(BoxRecord).decode
+_decode_many = msgspec.json.Decoder(list[BoxRecord]).decode
+
+
+def _one(line: bytes) -> Any:
+    with contextlib.suppress(msgspec.ValidationError, msgspec.DecodeError):
+        return _decode_one(line)
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return Unparseable(f"not valid JSON: {exc}")
+
+
+def decode_records(body: bytes, ndjson: bool) -> list[Any]:
+    """A label body (JSON array or NDJSON) to records: :class:`BoxRecord` where the record is plain
+    boxes, the parsed JSON value otherwise, :class:`Unparseable` for an NDJSON line that is not JSON.
+
+    Raises ``ValueError`` for a JSON body that is not valid JSON or not an array/object.
+    """
+    if ndjson:
+        return [_one(line) for line in body.split(b"\n") if line.strip()]
+    try:
+        return _decode_many(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"the body is not valid JSON: {exc}") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ValueError("the body must be a JSON array of records")
+    out: list[Any] = []
+    for record in data:
+        try:
+            out.append(msgspec.convert(record, BoxRecord))
+        except msgspec.ValidationError:
+            out.append(record)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SampleInfo:
+    id: int
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unparseable:
+    """A body line that is not JSON; reported as that record's error."""
+
+    message: str
+
+
+@dataclass
+class Prepared:
+    """Rows ready for the database, and what was rejected. ``sample_ids[i]`` is record ``records[i]``'s."""
+
+    labels: list[tuple[Any, ...]] = field(default_factory=list)
+    boxes: list[tuple[Any, ...]] = field(default_factory=list)  # BOX_COLUMNS
+    objects: list[tuple[Any, ...]] = field(default_factory=list)  # OBJECT_COLUMNS
+    records: list[int] = field(default_factory=list)  # indices of the accepted records
+    object_counts: list[int] = field(default_factory=list)
+    errors: list[Detail] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return len({d.record for d in self.errors})
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _struct_objects(
+    objects: list[BoxObject], box_classes: frozenset[str], ls_id: int, sample: SampleInfo
+) -> list[tuple[Any, ...]] | None:
+    """Rows for a decoded :class:`BoxRecord`'s boxes (types and finiteness already checked by msgspec)."""
+    sid = sample.id
+    w, h = sample.width, sample.height
+    bounded = w is not None and h is not None
+    lo_x = hi_x = lo_y = hi_y = 0.0
+    if bounded:
+        assert w is not None and h is not None
+        mx, my = OUTSIDE_MARGIN * w, OUTSIDE_MARGIN * h
+        lo_x, hi_x, lo_y, hi_y = -mx, w + mx, -my, h + my
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for position, obj in enumerate(objects):
+        cls = obj.class_name
+        x0, y0, x1, y1 = obj.box
+        conf = obj.confidence
+        if (
+            cls not in box_classes
+            or x1 < x0
+            or y1 < y0
+            or not 0.0 <= conf <= 1.0
+            or (bounded and (x0 < lo_x or x1 > hi_x or y0 < lo_y or y1 > hi_y))
+        ):
+            return None
+        append((ls_id, sid, position, cls, x0, y0, x1, y1, conf, (x1 - x0) * (y1 - y0)))
+    return rows
+
+
+def _object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ...]]:
+    rows = []
+    for position, obj in enumerate(label.objects):
+        g = obj.geometry
+        points = holes = mask = None
+        rotation = 0.0
+        if isinstance(g, Box):
+            kind, (x0, y0, x1, y1), area, rotation = GeometryKind.BOX, g.xyxy, g.area, g.rotation
+        elif isinstance(g, Polygon):
+            b = g.bounds()
+            kind, (x0, y0, x1, y1), area = GeometryKind.POLYGON, b.xyxy, g.area
+            points = _dumps(g.points.tolist())
+            holes = _dumps([hole.tolist() for hole in g.holes]) if g.holes else None
+        elif isinstance(g, Polyline):
+            b = g.bounds()
+            kind, (x0, y0, x1, y1), area = GeometryKind.POLYLINE, b.xyxy, 0.0
+            points = _dumps(g.points.tolist())
+        elif isinstance(g, Point):
+            kind, (x0, y0, x1, y1), area = GeometryKind.POINT, (g.x, g.y, g.x, g.y), 0.0
+        else:
+            assert isinstance(g, Mask)
+            b = g.bounds()
+            kind, (x0, y0, x1, y1), area = GeometryKind.MASK, b.xyxy, float(g.area)
+            mask = _dumps(g.to_coco(compressed=True))
+        rows.append(
+            (
+                ls_id,
+                sample_id,
+                position,
+                obj.class_name,
+                kind.value,
+                float(x0),
+                float(y0),
+                float(x1),
+                float(y1),
+                float(rotation),
+                float(obj.confidence),
+                float(area),
+                points,
+                holes,
+                mask,
+                _dumps([classification_to_dict(c) for c in obj.classifications])
+                if obj.classifications
+                else None,
+                _dumps(obj.attributes) if obj.attributes else None,
+                obj.id,
+            )
+        )
+    return rows
+
+
+def object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ...]]:
+    """The ``objects`` rows of an already validated neutral label (used by format imports)."""
+    return _object_rows(label, ls_id, sample_id)
+
+
+def _core_path(
+    record: Any, ontology: Ontology, sample: SampleInfo | None, index: int, ls_id: int
+) -> tuple[Label | None, list[tuple[Any, ...]], list[Detail]]:
+    try:
+        label = label_from_dict(record)
+    except FieldError as exc:
+        errors = [Detail(index, exc.field or None, exc.message)]
+        if sample is None and isinstance(record, dict) and isinstance(record.get("sample"), str):
+            errors.insert(0, Detail(index, "sample", f"unknown sample key {record['sample']!r}"))
+        return None, [], errors
+    errors = []
+    if sample is None:
+        errors.append(Detail(index, "sample", f"unknown sample key {label.sample_key!r}"))
+    w, h = (sample.width, sample.height) if sample is not None else (None, None)
+    errors.extend(Detail(index, e.field, e.message) for e in validate_label(label, ontology, w, h))
+    if errors or sample is None:
+        return None, [], errors
+    return label, _object_rows(label, ls_id, sample.id), []
+
+
+def prepare(
+    records: list[Any],
+    ontology: Ontology,
+    samples: Mapping[str, SampleInfo],
+    label_set_id: int,
+) -> Prepared:
+    """Validate every record (collecting every error) and build the rows of the valid ones."""
+    box_classes = frozenset(o.name for o in ontology.objects if o.kind is GeometryKind.BOX)
+    out = Prepared(total=len(records))
+    seen: dict[int, int] = {}
+    for i, record in enumerate(records):
+        if isinstance(record, Unparseable):
+            out.errors.append(Detail(i, None, record.message))
+            continue
+        if type(record) is dict:
+            with contextlib.suppress(msgspec.ValidationError):
+                record = msgspec.convert(record, BoxRecord)
+        sample: SampleInfo | None = None
+        boxes: list[tuple[Any, ...]] | None = None
+        rows: list[tuple[Any, ...]] = []
+        label_row: tuple[Any, ...] = ()
+        if type(record) is BoxRecord:
+            sample = samples.get(record.sample)
+            if sample is not None and record.status in _STATUSES:
+                boxes = _struct_objects(record.objects, box_classes, label_set_id, sample)
+                if boxes is not None:
+                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes))
+            if boxes is None:
+                record = orjson.loads(_encode(record))  # the core path reads the plain JSON shape
+        if boxes is None:
+            if type(record) is dict and type(record.get("sample")) is str:
+                sample = samples.get(record["sample"])
+            label, rows, errors = _core_path(record, ontology, sample, i, label_set_id)
+            if errors:
+                out.errors.extend(errors)
+                continue
+            assert label is not None and sample is not None
+            classifications = (
+                _dumps([classification_to_dict(c) for c in label.classifications])
+                if label.classifications
+                else None
+            )
+            label_row = (label_set_id, sample.id, label.status.value, label.score, classifications, len(rows))
+        assert sample is not None
+        if sample.id in seen:
+            out.errors.append(Detail(i, "sample", f"repeats the sample of record {seen[sample.id]}"))
+            continue
+        seen[sample.id] = i
+        out.labels.append(label_row)
+        if boxes is not None:
+            out.boxes.extend(boxes)
+        else:
+            out.objects.extend(rows)
+        out.records.append(i)
+        out.object_counts.append(label_row[5])
+    return out

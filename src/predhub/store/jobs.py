@@ -1,0 +1,239 @@
+"""Server-side work as rows in the ``jobs`` table, claimed by workers.
+
+A worker claims the oldest queued job in one statement: ``UPDATE … WHERE id = (SELECT … LIMIT 1 FOR
+UPDATE SKIP LOCKED) RETURNING`` on PostgreSQL, so several server processes sharing a database never
+run a job twice; on SQLite the same UPDATE…RETURNING is atomic because SQLite has one writer. A
+running job's worker beats a heartbeat; a job whose heartbeat stopped (its server was killed) is
+claimed again, so jobs survive restarts. Handlers are registered per kind with :func:`handler`.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, or_, select, update
+
+from predhub.store.db import Database
+from predhub.store.schema import jobs
+
+__all__ = [
+    "HANDLERS",
+    "JobCancelled",
+    "JobContext",
+    "Worker",
+    "cancel",
+    "claim",
+    "enqueue",
+    "handler",
+]
+
+log = logging.getLogger("predhub.jobs")
+
+STALE_AFTER = timedelta(seconds=30)
+HEARTBEAT_EVERY = 5.0
+MAX_ATTEMPTS = 3
+
+
+class JobCancelled(Exception):
+    """Raised inside a handler (by :meth:`JobContext.progress`) when its job was cancelled."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: its job, the database, and whatever the server put in ``resources``."""
+
+    db: Database
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    worker: str
+    resources: dict[str, Any] = field(default_factory=dict)
+
+    def progress(self, fraction: float, message: str | None = None) -> None:
+        """Record progress (0..1); raises :class:`JobCancelled` when the job was cancelled meanwhile."""
+        with self.db.write() as conn:
+            status = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == self.id)
+                .values(progress=min(max(fraction, 0.0), 1.0), message=message, heartbeat_at=_now())
+                .returning(jobs.c.status)
+            ).scalar_one()
+        if status == "cancelled":
+            raise JobCancelled(self.id)
+
+
+Handler = Callable[[JobContext], dict[str, Any] | None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind``."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def enqueue(conn: Connection, kind: str, payload: dict[str, Any], *, workspace_id: int | None = None) -> int:
+    """Queue a job inside the caller's transaction: it exists exactly when the caller's writes do."""
+    job_id: int = conn.execute(
+        insert(jobs)
+        .values(kind=kind, payload=payload, workspace_id=workspace_id, status="queued")
+        .returning(jobs.c.id)
+    ).scalar_one()
+    return job_id
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+def claim(db: Database, worker: str, kinds: list[str]) -> Claimed | None:
+    """Atomically take the oldest runnable job of one of ``kinds`` (queued, or running but abandoned)."""
+    now = _now()
+    abandoned = and_(jobs.c.status == "running", jobs.c.heartbeat_at < now - STALE_AFTER)
+    with db.write() as conn:
+        # A job abandoned too often is failing its workers (or killing them): stop retrying it.
+        conn.execute(
+            update(jobs)
+            .where(abandoned, jobs.c.attempts >= MAX_ATTEMPTS)
+            .values(status="failed", error=f"abandoned {MAX_ATTEMPTS} times by its worker", finished_at=now)
+        )
+        candidate = (
+            select(jobs.c.id)
+            .where(or_(jobs.c.status == "queued", abandoned), jobs.c.kind.in_(kinds))
+            .order_by(jobs.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        row = conn.execute(
+            update(jobs)
+            .where(jobs.c.id == candidate)
+            .values(
+                status="running",
+                worker=worker,
+                heartbeat_at=now,
+                started_at=now,
+                attempts=jobs.c.attempts + 1,
+            )
+            .returning(jobs.c.id, jobs.c.kind, jobs.c.payload)
+        ).first()
+    return None if row is None else Claimed(row.id, row.kind, row.payload)
+
+
+def _finish(db: Database, job_id: int, worker: str, **values: Any) -> None:
+    with db.write() as conn:
+        # Only the worker that holds the job may close it (another may have re-claimed it).
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.status == "running")
+            .values(finished_at=_now(), **values)
+        )
+
+
+def cancel(conn: Connection, job_id: int) -> bool:
+    """Mark a queued or running job cancelled; a running handler stops at its next progress report."""
+    done = conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status.in_(["queued", "running"]))
+        .values(status="cancelled", finished_at=_now())
+    )
+    return bool(done.rowcount)
+
+
+class Worker:
+    """Runs registered handlers on claimed jobs in background threads until :meth:`stop`."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        resources: dict[str, Any] | None = None,
+        threads: int = 1,
+        poll_seconds: float = 0.5,
+        handlers: dict[str, Handler] | None = None,
+    ) -> None:
+        self.db = db
+        self.resources = resources or {}
+        self.handlers = HANDLERS if handlers is None else handlers
+        self.poll_seconds = poll_seconds
+        self.name = f"{socket.gethostname()}:{threading.get_native_id()}:{id(self):x}"
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"predhub-worker-{i}", daemon=True)
+            for i in range(threads)
+        ]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        for t in self._threads:
+            if t.is_alive():
+                t.join(timeout)
+
+    def run_one(self) -> bool:
+        """Claim and run one job; False when there was none."""
+        job = claim(self.db, self.name, sorted(self.handlers))
+        if job is None:
+            return False
+        ctx = JobContext(self.db, job.id, job.kind, job.payload or {}, self.name, self.resources)
+        beat = threading.Event()
+        heart = threading.Thread(target=self._heartbeat, args=(job.id, beat), daemon=True)
+        heart.start()
+        try:
+            result = self.handlers[job.kind](ctx)
+        except JobCancelled:
+            log.info("job %s cancelled", job.id)
+        except Exception as exc:
+            log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
+            _finish(
+                self.db, job.id, self.name, status="failed", error=f"{exc}\n{traceback.format_exc(limit=5)}"
+            )
+        else:
+            _finish(self.db, job.id, self.name, status="done", progress=1.0, result=result or {})
+        finally:
+            beat.set()
+            heart.join()
+        return True
+
+    def _heartbeat(self, job_id: int, done: threading.Event) -> None:
+        while not done.wait(HEARTBEAT_EVERY):
+            try:
+                with self.db.write() as conn:
+                    conn.execute(
+                        update(jobs)
+                        .where(jobs.c.id == job_id, jobs.c.worker == self.name)
+                        .values(heartbeat_at=_now())
+                    )
+            except Exception:  # a missed beat only risks a re-claim; never kill the job over it
+                log.exception("heartbeat of job %s failed", job_id)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_one()
+            except Exception:
+                log.exception("job worker error")
+                ran = False
+            if not ran:
+                self._stop.wait(self.poll_seconds)
