@@ -25,8 +25,10 @@ import orjson
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
+from predhub.sdk import _evaluations as ev_api
 from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
 from predhub.sdk._encoding import ChunkPlan
+from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
 from predhub.sdk._models import (
     Blob,
@@ -460,6 +462,53 @@ class Client(BaseClient):
 
     def cancel_job(self, job_id: int) -> Job:
         return self._send(api.cancel_job(job_id))
+
+    # --- evaluations ---------------------------------------------------------------------------------
+
+    def create_evaluation(
+        self,
+        ground_truth: LabelSetRef,
+        predictions: LabelSetRef,
+        *,
+        kind: str = "detection",
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Evaluation:
+        """Measure ``predictions`` against ``ground_truth`` on the server (a job); with ``wait`` poll
+        until it is done, failed or cancelled."""
+        created = self._send(
+            ev_api.create_evaluation(ref_id(ground_truth), ref_id(predictions), kind, name, params)
+        )
+        return self.wait_evaluation(created.id, timeout=timeout) if wait else created
+
+    def get_evaluation(self, evaluation_id: int) -> Evaluation:
+        return self._send(ev_api.get_evaluation(evaluation_id))
+
+    def list_evaluations(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[Evaluation]:
+        dataset_id = ref_id(dataset)
+        return self._pages(lambda cursor: ev_api.list_evaluations(dataset_id, cursor, page_size))
+
+    def evaluation_samples(
+        self, evaluation_id: int, *, sort: str = "disagreement:desc", page_size: int | None = None
+    ) -> Iterator[EvaluationSample]:
+        """Per-sample results, most disagreeing first by default."""
+        return self._pages(lambda cursor: ev_api.evaluation_samples(evaluation_id, sort, cursor, page_size))
+
+    def evaluation_confusion_cell(self, evaluation_id: int, row: int, col: int) -> dict[str, Any]:
+        """The samples and object ids behind one confusion-matrix cell (last index: background)."""
+        return self._send(ev_api.confusion_cell(evaluation_id, row, col))
+
+    def wait_evaluation(
+        self, evaluation_id: int, *, poll_interval: float = 0.5, timeout: float | None = None
+    ) -> Evaluation:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ev = self._send(ev_api.get_evaluation(evaluation_id))
+            if ev.finished or (deadline is not None and time.monotonic() >= deadline):
+                return ev
+            time.sleep(poll_interval)
 
     def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
         """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""

@@ -14,6 +14,7 @@ from predhub.server.errors import install_error_handlers
 from predhub.server.limits import BodyLimit
 from predhub.server.routes import (
     datasets,
+    evaluations,
     gallery,
     imports,
     jobs,
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.hub = hub
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, imports):
+    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, imports, evaluations):
         api.include_router(module.router)
     api.include_router(gallery.api_router)
     app.include_router(api)
