@@ -59,7 +59,9 @@ def validate_object(
     return errors
 
 
-def check_geometry(geometry: Geometry, width: int | None = None, height: int | None = None) -> list[FieldError]:
+def check_geometry(
+    geometry: Geometry, width: int | None = None, height: int | None = None
+) -> list[FieldError]:
     """The checks that need no ontology: finite numbers, sizes, point counts, inside the image."""
     return _check_geometry(geometry, width, height)
 

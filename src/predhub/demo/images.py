@@ -36,5 +36,7 @@ def demo_images() -> list[DemoImage]:
     images = [DemoImage(name, root / name, credit) for name, credit in DEMO_IMAGES]
     missing = [str(i.path) for i in images if not i.path.is_file()]
     if missing:
-        raise FileNotFoundError(f"scikit-image does not ship the demo images {missing}; reinstall scikit-image")
+        raise FileNotFoundError(
+            f"scikit-image does not ship the demo images {missing}; reinstall scikit-image"
+        )
     return images

@@ -16,11 +16,13 @@ from predhub.models.errors import (
     UnsupportedModelError,
 )
 from predhub.models.framework import Checkpoint, Framework, detect_framework
+from predhub.models.hub_inputs import HubSamples
 from predhub.models.merge import box_iou_matrix, geometry_iou, iou_merge
 from predhub.models.objects import PredictedObjects
 from predhub.models.prediction import Prediction
 from predhub.models.runner import ModelOutput, PredictOptions, Runner, Task
 from predhub.models.session import PredictionSession, SessionStatus
+from predhub.models.upload import UploadMode, UploadResult, upload_predictions
 from predhub.models.video import FrameSelection, Video
 from predhub.models.zoo import BUNDLED, DEFAULT_DETECTOR
 
@@ -32,6 +34,7 @@ __all__ = [
     "FrameSelection",
     "Framework",
     "Head",
+    "HubSamples",
     "InputError",
     "MissingDependencyError",
     "Model",
@@ -48,6 +51,8 @@ __all__ = [
     "Task",
     "UnknownModelError",
     "UnsupportedModelError",
+    "UploadMode",
+    "UploadResult",
     "Video",
     "box_iou_matrix",
     "deploy",
@@ -55,4 +60,5 @@ __all__ = [
     "geometry_iou",
     "iou_merge",
     "running_models",
+    "upload_predictions",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "add_labels",
     "cancel_job",
     "complete_upload",
+    "copy_label",
     "create_dataset",
     "create_label_set",
     "create_samples",
@@ -186,9 +187,14 @@ def create_samples(dataset_id: int, records: Sequence[Mapping[str, Any]]) -> Cal
     )
 
 
-def list_samples(dataset_id: int, cursor: str | None = None, limit: int | None = None) -> Call[Page[Sample]]:
+def list_samples(
+    dataset_id: int, cursor: str | None = None, limit: int | None = None, query: str | None = None
+) -> Call[Page[Sample]]:
     return Call(
-        "GET", f"/datasets/{dataset_id}/samples", _page(Sample.from_json), params=_paging(cursor, limit)
+        "GET",
+        f"/datasets/{dataset_id}/samples",
+        _page(Sample.from_json),
+        params=_paging(cursor, limit, q=query),
     )
 
 
@@ -284,6 +290,15 @@ def get_label(label_set_id: int, sample_key: str) -> Call[Label]:
 
 def delete_label(label_set_id: int, sample_key: str) -> Call[None]:
     return Call("DELETE", f"/label-sets/{label_set_id}/labels/{_seg(sample_key)}", _nothing)
+
+
+def copy_label(
+    label_set_id: int, sample_key: str, target_label_set_id: int, mode: str, status: str | None
+) -> Call[Any]:
+    body: dict[str, Any] = {"label_set_id": target_label_set_id, "mode": mode}
+    if status is not None:
+        body["status"] = status
+    return _json_body("POST", f"/label-sets/{label_set_id}/copy/{_seg(sample_key)}", body, lambda r: r.json())
 
 
 # --- upload jobs ----------------------------------------------------------------------------------

@@ -208,9 +208,12 @@ class Client(BaseClient):
         )
         return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
 
-    def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[Sample]:
+    def list_samples(
+        self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
+    ) -> Iterator[Sample]:
+        """The dataset's samples; ``query`` filters them with the hub's search language."""
         dataset_id = ref_id(dataset)
-        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size))
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size, query))
 
     def get_sample(self, sample_id: int) -> Sample:
         return self._send(api.get_sample(sample_id))
@@ -288,6 +291,22 @@ class Client(BaseClient):
 
     def delete_label(self, label_set: LabelSetRef, sample_key: str) -> None:
         self._send(api.delete_label(ref_id(label_set), sample_key))
+
+    def copy_label(
+        self,
+        label_set: LabelSetRef,
+        sample_key: str,
+        target: LabelSetRef,
+        *,
+        mode: str = "replace",
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Copy one sample's label into another label set of the dataset (``mode`` replace or append;
+        ``status`` e.g. "prelabel" to queue the copy for review)."""
+        result: dict[str, Any] = self._send(
+            api.copy_label(ref_id(label_set), sample_key, ref_id(target), mode, status)
+        )
+        return result
 
     # --- upload jobs -------------------------------------------------------------------------------
 
