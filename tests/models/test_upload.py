@@ -96,14 +96,15 @@ def test_create_records_the_model_then_append_replace_and_iou_merge(
 def test_iou_merge_threshold_is_a_setting(client: predhub.Client, dataset: predhub.Dataset) -> None:
     samples = HubSamples(client, dataset)
     model = deploy("ssd-mobilenet-v2-coco", reuse=True)
-    model.predict(samples, upload="create", label_set="ssd", classes=["person", "cat", "cup"])
+    wanted = ["person", "cat", "cup"]
+    model.predict(samples, upload="create", label_set="ssd", classes=wanted)
     # The same model at another input size finds the same objects a little displaced: duplicates
     # at a loose threshold, new objects at a threshold of 1.
-    model.predict(samples, upload="iou_merge", label_set="ssd", img_size=320, classes=["person", "cat", "cup"],
+    model.predict(samples, upload="iou_merge", label_set="ssd", img_size=320, classes=wanted,
                   settings={"iou_merge_threshold": 0.5})  # fmt: skip
     loose = model.last_upload
     assert loose is not None and loose.objects == 0 and loose.duplicates_dropped >= 3
-    model.predict(samples, upload="iou_merge", label_set="ssd", img_size=320, classes=["person", "cat", "cup"],
+    model.predict(samples, upload="iou_merge", label_set="ssd", img_size=320, classes=wanted,
                   settings={"iou_merge_threshold": 1.0})  # fmt: skip
     strict = model.last_upload
     assert strict is not None and strict.duplicates_dropped == 0 and strict.objects >= 3
