@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,32 +13,12 @@ from predhub.models import HubSamples, Model, ModelError, deploy, upload_predict
 
 from .helpers import Brightness
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hub_process import HubProcess, postgres_database
-
 ONTOLOGY = {
     "objects": [
         {"name": n, "kind": "box"} for n in ("person", "cat", "cup", "motorcycle", "red", "green", "blue")
     ],
     "classifications": [],
 }
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    folder = tmp_path_factory.mktemp(f"models-hub-{request.param}")
-    if request.param == "sqlite":
-        with HubProcess(folder) as server:
-            yield server
-    else:
-        with postgres_database() as url, HubProcess(folder, url) as server:
-            yield server
-
-
-@pytest.fixture
-def client(hub: HubProcess) -> Iterator[predhub.Client]:
-    with predhub.Client(hub.url, hub.token) as c:
-        yield c
 
 
 @pytest.fixture

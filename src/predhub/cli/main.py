@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "datasets": ("predhub.cli.datasets", "datasets"),
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
+    "predict": ("predhub.cli.predict", "predict"),
     "upload": ("predhub.cli.upload", "upload"),
 }
 
