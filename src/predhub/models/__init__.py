@@ -20,6 +20,7 @@ from predhub.models.hub_inputs import HubSamples
 from predhub.models.merge import box_iou_matrix, geometry_iou, iou_merge
 from predhub.models.objects import PredictedObjects
 from predhub.models.prediction import Prediction
+from predhub.models.remote import RemoteModel, connect
 from predhub.models.runner import ModelOutput, PredictOptions, Runner, Task
 from predhub.models.session import PredictionSession, SessionStatus
 from predhub.models.upload import UploadMode, UploadResult, upload_predictions
@@ -45,6 +46,7 @@ __all__ = [
     "PredictedObjects",
     "Prediction",
     "PredictionSession",
+    "RemoteModel",
     "Runner",
     "SessionStatus",
     "SettingsError",
@@ -55,6 +57,7 @@ __all__ = [
     "UploadResult",
     "Video",
     "box_iou_matrix",
+    "connect",
     "deploy",
     "detect_framework",
     "geometry_iou",

@@ -298,6 +298,7 @@ def deploy(
     name: str | None = None,
     version: str | None = None,
     url_allowlist: Sequence[str] | None = None,
+    hub: Any | None = None,
 ) -> Model:
     """Load ``model`` and return a handle to predict with.
 
@@ -309,8 +310,17 @@ def deploy(
     or ``"gpu"`` (an error when there is none). ``reuse``: return the running deployment of the
     same model if there is one. ``name``/``version``: recorded with predictions (Python models;
     files take theirs from the sidecar). ``url_allowlist``: URL prefixes predict() may fetch
-    (default: ``PREDHUB_URL_ALLOWLIST``, comma-separated; none otherwise).
+    (default: ``PREDHUB_URL_ALLOWLIST``, comma-separated; none otherwise). ``hub``: a
+    :class:`predhub.Client`; the model then runs in a worker process that hub supervises (status,
+    logs, restart on crash; its id survives hub restarts) and the handle predicts through it -
+    ``model`` is then a bundled name or a checkpoint path on the hub's machine.
     """
+    if hub is not None:
+        from predhub.models.remote import deploy_on_hub
+
+        if not isinstance(model, str | Path):
+            raise SettingsError("model", "a hub deployment runs a bundled model or a checkpoint file")
+        return deploy_on_hub(hub, str(model), device, reuse)
     if device not in ("auto", "cpu", "gpu"):
         raise SettingsError("device", f'must be "auto", "cpu" or "gpu", got {device!r}')
     identity = (*_identity(model), device)

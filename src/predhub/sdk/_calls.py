@@ -41,14 +41,19 @@ __all__ = [
     "complete_upload",
     "copy_label",
     "create_dataset",
+    "create_deployment",
     "create_label_set",
     "create_samples",
     "create_upload",
     "delete_dataset",
+    "delete_deployment",
     "delete_label",
     "delete_label_set",
+    "deployment_action",
+    "deployment_logs",
     "find_datasets",
     "get_dataset",
+    "get_deployment",
     "get_job",
     "get_label",
     "get_label_set",
@@ -57,10 +62,12 @@ __all__ = [
     "get_sample_image",
     "get_upload",
     "list_datasets",
+    "list_deployments",
     "list_label_sets",
     "list_labels",
     "list_samples",
     "me",
+    "predict_image",
     "put_chunk",
     "put_label",
     "update_dataset",
@@ -346,3 +353,48 @@ def get_job(job_id: int) -> Call[Job]:
 
 def cancel_job(job_id: int) -> Call[Job]:
     return Call("POST", f"/jobs/{job_id}/cancel", _model(Job.from_json), idempotent=True)
+
+
+# --- deployments ----------------------------------------------------------------------------------
+
+
+def _json(response: httpx.Response) -> Any:
+    return orjson.loads(response.content)
+
+
+def create_deployment(model: str, device: str, reuse: bool) -> Call[dict[str, Any]]:
+    return _json_body("POST", "/deployments", {"model": model, "device": device, "reuse": reuse}, _json)
+
+
+def get_deployment(deployment_id: int) -> Call[dict[str, Any]]:
+    return Call("GET", f"/deployments/{deployment_id}", _json)
+
+
+def list_deployments() -> Call[dict[str, Any]]:
+    return Call("GET", "/deployments", _json)
+
+
+def deployment_action(deployment_id: int, action: str) -> Call[dict[str, Any]]:
+    # Stopping or restarting twice is the same as once: safe to retry.
+    return Call("POST", f"/deployments/{deployment_id}/{action}", _json, idempotent=True)
+
+
+def delete_deployment(deployment_id: int) -> Call[None]:
+    return Call("DELETE", f"/deployments/{deployment_id}", _nothing)
+
+
+def deployment_logs(deployment_id: int, tail: int) -> Call[dict[str, Any]]:
+    return Call("GET", f"/deployments/{deployment_id}/logs", _json, params={"tail": tail})
+
+
+def predict_image(deployment_id: int, image: bytes, params: Mapping[str, Any]) -> Call[dict[str, Any]]:
+    # A prediction changes nothing on the hub: safe to retry (e.g. while a worker restarts).
+    return Call(
+        "POST",
+        f"/deployments/{deployment_id}/predict",
+        _json,
+        params=params,
+        content=image,
+        content_type="application/octet-stream",
+        idempotent=True,
+    )

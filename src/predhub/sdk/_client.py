@@ -308,6 +308,38 @@ class Client(BaseClient):
         )
         return result
 
+    # --- deployments (see predhub.models.connect for a handle that predicts like a local model) ---
+
+    def create_deployment(self, model: str, *, device: str = "auto", reuse: bool = False) -> dict[str, Any]:
+        """Start ``model`` (a bundled model's name or a checkpoint path on the hub) in a worker process."""
+        return self._send(api.create_deployment(model, device, reuse))
+
+    def get_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.get_deployment(deployment_id))
+
+    def list_deployments(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self._send(api.list_deployments())["items"]
+        return items
+
+    def stop_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.deployment_action(deployment_id, "stop"))
+
+    def restart_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.deployment_action(deployment_id, "restart"))
+
+    def delete_deployment(self, deployment_id: int) -> None:
+        self._send(api.delete_deployment(deployment_id))
+
+    def deployment_logs(self, deployment_id: int, *, tail: int = 200) -> list[str]:
+        lines: list[str] = self._send(api.deployment_logs(deployment_id, tail))["lines"]
+        return lines
+
+    def predict_image(self, deployment_id: int, image: bytes, **params: Any) -> dict[str, Any]:
+        """One image's prediction from a deployment: objects and classifications in label JSON."""
+        return self._send(
+            api.predict_image(deployment_id, image, {k: v for k, v in params.items() if v is not None})
+        )
+
     # --- upload jobs -------------------------------------------------------------------------------
 
     def upload_labels(

@@ -12,8 +12,20 @@ from predhub.gallery import STATIC_DIR
 from predhub.server.deps import Hub
 from predhub.server.errors import install_error_handlers
 from predhub.server.limits import BodyLimit
-from predhub.server.routes import datasets, gallery, jobs, label_sets, labels, me, review, samples, uploads
+from predhub.server.routes import (
+    datasets,
+    deployments,
+    gallery,
+    jobs,
+    label_sets,
+    labels,
+    me,
+    review,
+    samples,
+    uploads,
+)
 from predhub.server.settings import Settings
+from predhub.services.deployments import Supervisor
 from predhub.services.samples import SampleStore
 from predhub.store.blobs import LocalBlobStore
 from predhub.store.db import Database
@@ -35,9 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store=SampleStore(LocalBlobStore(settings.blob_dir), settings.media_root),
     )
 
+    supervisor = Supervisor(db, settings.data_dir)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(db)
+        supervisor.start()  # deployments that should run start again, under their ids
         worker = None
         if settings.job_threads > 0:
             # Job kinds register themselves when their service modules are imported.
@@ -48,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            supervisor.close()
             if worker is not None:
                 worker.stop()
             db.dispose()
@@ -62,8 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.supervisor = supervisor
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review):
+    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, deployments):
         api.include_router(module.router)
     api.include_router(gallery.api_router)
     app.include_router(api)
