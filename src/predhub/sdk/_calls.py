@@ -67,6 +67,7 @@ __all__ = [
     "list_labels",
     "list_samples",
     "me",
+    "predict_dataset",
     "predict_image",
     "put_chunk",
     "put_label",
@@ -397,4 +398,14 @@ def predict_image(deployment_id: int, image: bytes, params: Mapping[str, Any]) -
         content=image,
         content_type="application/octet-stream",
         idempotent=True,
+    )
+
+
+def predict_dataset(deployment_id: int, body: Mapping[str, Any]) -> Call[Job]:
+    return _json_body(
+        "POST",
+        f"/deployments/{deployment_id}/jobs",
+        dict(body),
+        _model(Job.from_json),
+        idempotency_key=_key(),
     )

@@ -340,6 +340,34 @@ class Client(BaseClient):
             api.predict_image(deployment_id, image, {k: v for k, v in params.items() if v is not None})
         )
 
+    def predict_dataset(
+        self,
+        deployment_id: int,
+        dataset: DatasetRef,
+        *,
+        label_set: LabelSetRef | str | None = None,
+        upload: str = "create",
+        sample_ids: Sequence[int] | None = None,
+        prelabel: bool = False,
+        conf: float | None = None,
+        classes: Sequence[str] | None = None,
+        img_size: int | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Queue a job in which the hub runs the deployment over the dataset's samples (or
+        ``sample_ids``) and writes the labels into ``label_set`` (``upload``: create, append,
+        replace, iou_merge); follow it with :meth:`wait_job`."""
+        body: dict[str, Any] = {"dataset_id": ref_id(dataset), "upload": upload, "prelabel": prelabel}
+        if label_set is not None:
+            body["label_set"] = label_set if isinstance(label_set, str) else ref_id(label_set)
+        optional = {"sample_ids": sample_ids, "conf": conf, "classes": classes, "img_size": img_size}
+        body.update(
+            {k: list(v) if isinstance(v, Sequence) else v for k, v in optional.items() if v is not None}
+        )
+        if settings is not None:
+            body["settings"] = dict(settings)
+        return self._send(api.predict_dataset(deployment_id, body))
+
     # --- upload jobs -------------------------------------------------------------------------------
 
     def upload_labels(

@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Job kinds register themselves when their service modules are imported.
             import predhub.services.jobs  # noqa: F401
 
-            worker = Worker(db, resources={"hub": hub}, threads=settings.job_threads)
+            resources = {"hub": hub, "supervisor": supervisor}
+            worker = Worker(db, resources=resources, threads=settings.job_threads)
             worker.start()
         try:
             yield

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from predhub.server.deps import CurrentUser, RawBody
+from predhub.server.deps import CurrentUser, HubDep, RawBody
 from predhub.server.responses import json_response
 from predhub.services.deployments import Supervisor
+from predhub.services.prediction_jobs import queue_prediction
 
 router = APIRouter(tags=["deployments"])
 
@@ -93,3 +94,17 @@ def predict(
         if v is not None
     }
     return json_response(supervisor.predict(user, deployment_id, body, params))
+
+
+@router.post("/deployments/{deployment_id}/jobs", status_code=202)
+def predict_dataset(
+    deployment_id: int,
+    body: Annotated[dict[str, Any], Body()],
+    hub: HubDep,
+    supervisor: SupervisorDep,
+    user: CurrentUser,
+) -> Response:
+    """Queue a ``predict`` job over a dataset's samples (or ``sample_ids``) writing into a label set:
+    ``{"dataset_id", "sample_ids"?, "label_set"?, "upload": "create"|"append"|"replace"|"iou_merge",
+    "prelabel"?, "conf"?, "classes"?, "img_size"?, "settings"?}`` → the Job (``GET /jobs/{id}``)."""
+    return json_response(queue_prediction(hub.db, supervisor, user, deployment_id, body), status_code=202)
