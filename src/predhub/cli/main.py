@@ -15,8 +15,9 @@ __all__ = ["cli", "main"]
 # (module, attribute) of every top-level command; imported lazily so `predhub --help` stays fast
 # and a command's heavy dependencies load only when it runs.
 COMMANDS: dict[str, tuple[str, str]] = {
-    # "serve": ("predhub.cli.serve", "serve"),
+    "serve": ("predhub.cli.serve", "serve"),
     "datasets": ("predhub.cli.datasets", "datasets"),
+    "eval": ("predhub.cli.eval", "eval_group"),
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
     "predict": ("predhub.cli.predict", "predict"),

@@ -126,7 +126,7 @@ def match_groups(
 ) -> None:  # pragma: no cover - jitted
     """COCOeval.evaluateImg for every group, area range and IoU threshold.
 
-    Writes, per (area range a, threshold t, detection): ``dt_tp`` (matched, as pycocotools'
+    Writes, per (detection, area range a, threshold t): ``dt_tp`` (matched, as pycocotools'
     ``dtMatches != 0``), ``dt_ig`` (``dtIgnore``); per (a, ground truth) ``gt_ig`` (``gtIgnore``);
     and for the first area range the partners and the partner IoU for the match table.
     """
@@ -184,8 +184,8 @@ def match_groups(
                         best = v
                         m = gi
                     if m == -1:
-                        dt_tp[a, t, di] = False
-                        dt_ig[a, t, di] = out_of_area
+                        dt_tp[di, a, t] = False
+                        dt_ig[di, a, t] = out_of_area
                         if a == 0:
                             dt_partner[t, di] = -1
                         continue
@@ -194,9 +194,67 @@ def match_groups(
                     # pycocotools stores the matched object's id and tests it for != 0: a ground-truth
                     # object with id 0 therefore never counts as a match.
                     matched = not gt_id_zero[g0 + j]
-                    dt_tp[a, t, di] = matched
-                    dt_ig[a, t, di] = ig[j] or (not matched and out_of_area)
+                    dt_tp[di, a, t] = matched
+                    dt_ig[di, a, t] = ig[j] or (not matched and out_of_area)
                     if a == 0:
                         dt_partner[t, di] = g0 + j
                         gt_partner[t, g0 + j] = di
                         dt_iou[t, di] = best
+
+
+@numba.njit(cache=True, nogil=True)
+def accumulate_category(
+    ranked: I64,
+    dt_tp: npt.NDArray[np.bool_],
+    dt_ig: npt.NDArray[np.bool_],
+    npig: I64,
+    scores_sorted: F64,
+    rec_thrs: F64,
+    precision: F64,
+    recall: F64,
+    scores: F64,
+) -> None:  # pragma: no cover - jitted
+    """COCOeval.accumulate's inner loops for one (category, maxDets): ``ranked`` detections in
+    pycocotools' order, ``dt_tp`` / ``dt_ig`` (D, A, T); writes ``precision`` / ``scores`` (T, R, A)
+    and ``recall`` (T, A)."""
+    eps = np.spacing(1.0)
+    _, n_a, n_t = dt_tp.shape
+    nd = len(ranked)
+    n_r = len(rec_thrs)
+    tp = np.zeros((n_a, n_t), dtype=np.int64)
+    fp = np.zeros((n_a, n_t), dtype=np.int64)
+    rc = np.empty((n_a, n_t, nd), dtype=np.float64)
+    pr = np.empty((n_a, n_t, nd), dtype=np.float64)
+    # cumulative sums in one pass over the ranking (each detection's flags are contiguous)
+    for i in range(nd):
+        d = ranked[i]
+        for a in range(n_a):
+            for t in range(n_t):
+                if not dt_ig[d, a, t]:
+                    if dt_tp[d, a, t]:
+                        tp[a, t] += 1
+                    else:
+                        fp[a, t] += 1
+                ftp = float(tp[a, t])
+                rc[a, t, i] = ftp / npig[a] if npig[a] else 0.0
+                pr[a, t, i] = ftp / (float(fp[a, t]) + ftp + eps)
+    for a in range(n_a):
+        if npig[a] == 0:
+            continue
+        for t in range(n_t):
+            recall[t, a] = rc[a, t, nd - 1] if nd else 0.0
+            p = pr[a, t]
+            # `if pr[i] > pr[i-1]: pr[i-1] = pr[i]`, from the end
+            for i in range(nd - 1, 0, -1):
+                if p[i] > p[i - 1]:
+                    p[i - 1] = p[i]
+            inds = np.searchsorted(rc[a, t], rec_thrs)
+            for r in range(n_r):
+                # pycocotools stops at the first index past the end (IndexError): the rest stay 0
+                if inds[r] >= nd:
+                    for r2 in range(r, n_r):
+                        precision[t, r2, a] = 0.0
+                        scores[t, r2, a] = 0.0
+                    break
+                precision[t, r, a] = p[inds[r]]
+                scores[t, r, a] = scores_sorted[inds[r]]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from predhub.eval._coco_kernels import accumulate_category
 from predhub.eval.coco_params import CocoParams
 
 __all__ = ["STAT_NAMES", "Accumulated", "accumulate", "summarize"]
@@ -49,7 +50,7 @@ def accumulate(
     cat_has_objects: Bool,
 ) -> Accumulated:
     """``dt_*`` are the evaluated detections in (image, category, descending score) order, ``dt_rank``
-    each one's place in its group; ``dt_tp`` / ``dt_ig`` are (A, T, D); ``gt_ig`` is (A, G)."""
+    each one's place in its group; ``dt_tp`` / ``dt_ig`` are (D, A, T); ``gt_ig`` is (A, G)."""
     thr = np.asarray(params.iou_thresholds, dtype=np.float64)
     rec = np.asarray(params.recall_thresholds, dtype=np.float64)
     n_t, n_r, n_a, n_m = len(thr), len(rec), len(params.area_ranges), len(params.max_dets)
@@ -63,44 +64,21 @@ def accumulate(
     for a in range(n_a):
         npig_all[:, a] = np.bincount(gt_cat[~gt_ig[a]], minlength=n_categories)[:n_categories]
     for k in range(n_categories):
-        if not cat_has_objects[k]:
-            continue  # `if len(E) == 0: continue`
+        if not cat_has_objects[k] or not npig_all[k].any():
+            continue  # `if len(E) == 0: continue` / `if npig == 0: continue`
         sel = cat_order[cat_bounds[k] : cat_bounds[k + 1]]
+        # np.argsort(-dtScores, kind='mergesort') over the image-ordered concatenation; a smaller maxDets
+        # keeps a subsequence, and a stable sort of a subsequence is the same subsequence of the sort.
+        ranked_all = sel[np.argsort(-dt_score[sel], kind="stable")]
         for m, max_det in enumerate(params.max_dets):
-            sel_m = sel[dt_rank[sel] < max_det]
-            # np.argsort(-dtScores, kind='mergesort') over the image-ordered concatenation
-            ranked = sel_m[np.argsort(-dt_score[sel_m], kind="stable")]
-            scores_sorted = dt_score[ranked]
-            nd = len(ranked)
-            for a in range(n_a):
-                npig = npig_all[k, a]
-                if npig == 0:
-                    continue
-                tp = dt_tp[a][:, ranked]
-                ig = dt_ig[a][:, ranked]
-                tps = tp & ~ig
-                fps = ~tp & ~ig
-                tp_sum = np.cumsum(tps, axis=1).astype(np.float64)
-                fp_sum = np.cumsum(fps, axis=1).astype(np.float64)
-                rc = tp_sum / npig
-                pr = tp_sum / (fp_sum + tp_sum + _EPS)
-                recall[:, k, a, m] = rc[:, -1] if nd else 0.0
-                if nd == 0:
-                    precision[:, :, k, a, m] = 0.0
-                    scores[:, :, k, a, m] = 0.0
-                    continue
-                # `if pr[i] > pr[i-1]: pr[i-1] = pr[i]` from the end: a running maximum from the right
-                pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
-                for t in range(n_t):
-                    inds = np.searchsorted(rc[t], rec, side="left")
-                    # pycocotools stops at the first index past the end (IndexError); the rest stay 0
-                    valid = inds < nd
-                    q = np.zeros(n_r)
-                    ss = np.zeros(n_r)
-                    q[valid] = pr[t, inds[valid]]
-                    ss[valid] = scores_sorted[inds[valid]]
-                    precision[t, :, k, a, m] = q
-                    scores[t, :, k, a, m] = ss
+            ranked = ranked_all[dt_rank[ranked_all] < max_det]
+            p_km = np.full((n_t, n_r, n_a), -1.0)
+            r_km = np.full((n_t, n_a), -1.0)
+            s_km = np.full((n_t, n_r, n_a), -1.0)
+            accumulate_category(ranked, dt_tp, dt_ig, npig_all[k], dt_score[ranked], rec, p_km, r_km, s_km)
+            precision[:, :, k, :, m] = p_km
+            recall[:, k, :, m] = r_km
+            scores[:, :, k, :, m] = s_km
     return Accumulated(precision, recall, scores)
 
 

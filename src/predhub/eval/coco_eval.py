@@ -111,6 +111,7 @@ def evaluate_coco(
     np.cumsum(sizes, out=iou_off[1:])
 
     g_crowd = gt.objects.iscrowd[gi]
+    gm = dm = None
     if segm:
         assert (gt.objects.masks is not None and dt.masks is not None) or len(di) == 0
         gm = gt.objects.masks.take(gi) if gt.objects.masks is not None else None
@@ -130,8 +131,8 @@ def evaluate_coco(
     area_lo = np.array([r.low for r in params.area_ranges], dtype=np.float64)
     area_hi = np.array([r.high for r in params.area_ranges], dtype=np.float64)
     n_a, n_t, n_d, n_g = len(area_lo), len(thresholds), len(di), len(gi)
-    dt_tp = np.zeros((n_a, n_t, n_d), dtype=np.bool_)
-    dt_ig = np.zeros((n_a, n_t, n_d), dtype=np.bool_)
+    dt_tp = np.zeros((n_d, n_a, n_t), dtype=np.bool_)
+    dt_ig = np.zeros((n_d, n_a, n_t), dtype=np.bool_)
     gt_ig = np.zeros((n_a, n_g), dtype=np.bool_)
     dt_partner = np.full((n_t, n_d), -1, dtype=np.int32)
     gt_partner = np.full((n_t, n_g), -1, dtype=np.int32)
@@ -161,13 +162,15 @@ def evaluate_coco(
         gt=EvaluatedObjects(
             index=gi, id=gt.objects.id[gi], image=g_img, category=g_cat,
             score=gt.objects.score[gi], area=gt.objects.area[gi], crowd=g_crowd,
+            bbox=gt.objects.bbox[gi], masks=gm if segm else None,
         ),
         dt=EvaluatedObjects(
             index=di, id=dt.id[di], image=d_img, category=d_cat,
             score=d_score, area=dt.area[di], crowd=np.zeros(n_d, dtype=np.bool_),
+            bbox=dt.bbox[di], masks=dm if segm else None,
         ),
         dt_rank=rank,
-        dt_ignored=dt_ig[0].copy(),
+        dt_ignored=np.ascontiguousarray(dt_ig[:, 0, :].T),
         gt_ignored=gt_ig[0].copy(),
         dt_partner=dt_partner,
         gt_partner=gt_partner,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from predhub.eval._rle import RleColumn
 from predhub.eval.coco_accumulate import STAT_NAMES, Accumulated, summarize_one
 from predhub.eval.coco_params import CocoParams
 
@@ -44,6 +45,8 @@ class EvaluatedObjects:
     score: F64
     area: F64
     crowd: Bool
+    bbox: F64  # (N, 4) COCO [x, y, w, h]
+    masks: RleColumn | None = None  # segm evaluations only
 
     def __len__(self) -> int:
         return len(self.index)
@@ -90,6 +93,25 @@ class DetectionEvaluation:
     recall: F64  # (T, K, A, M)
     scores: F64  # (T, R, K, A, M)
     stats: F64  # (12,) the summary numbers in pycocotools' order
+    # Set when the input was predhub labels: the sample key of each image id, the object id of each
+    # row of the input (``EvaluatedObjects.index`` points here).
+    sample_keys: list[str] | None = None
+    gt_object_ids: list[str | None] | None = None
+    dt_object_ids: list[str | None] | None = None
+
+    def gt_keys(self, rows: npt.ArrayLike | None = None) -> npt.NDArray[Any]:
+        """What identifies ground-truth rows to the user: predhub object ids, else COCO ids."""
+        rows = np.arange(len(self.gt)) if rows is None else np.asarray(rows, dtype=np.int64)
+        return _keys(self.gt, self.gt_object_ids, rows)
+
+    def dt_keys(self, rows: npt.ArrayLike | None = None) -> npt.NDArray[Any]:
+        """What identifies prediction rows: predhub object ids, else 1-based positions in the results."""
+        rows = np.arange(len(self.dt)) if rows is None else np.asarray(rows, dtype=np.int64)
+        return _keys(self.dt, self.dt_object_ids, rows)
+
+    def sample_key(self, image: int) -> str:
+        """The sample key (or COCO image id) of an image index."""
+        return self.sample_keys[image] if self.sample_keys is not None else str(int(self.image_ids[image]))
 
     # -- summary ---------------------------------------------------------------------------------
     @property
@@ -255,3 +277,12 @@ class DetectionEvaluation:
             dt_partner=dt_partner,
             dt_iou=np.where(dt_partner >= 0, self.dt_iou[t], 0.0),
         )
+
+
+def _keys(objs: EvaluatedObjects, ids: list[str | None] | None, rows: I64) -> npt.NDArray[Any]:
+    if ids is None:
+        return objs.id[rows]
+    out = np.empty(len(rows), dtype=object)
+    for i, r in enumerate(rows.tolist()):
+        out[i] = ids[int(objs.index[r])] if r >= 0 else None
+    return out

@@ -19,11 +19,12 @@ import httpx
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
-from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, RetryPolicy
+from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
 from predhub.sdk._models import (
     Blob,
+    ChunkResult,
     Dataset,
     Job,
     LabelSet,
@@ -32,6 +33,7 @@ from predhub.sdk._models import (
     Me,
     Page,
     Sample,
+    SamplesResult,
     UploadJob,
 )
 from predhub.sdk._samples import SamplePlan, read_image
@@ -112,7 +114,7 @@ class AsyncClient(BaseClient):
         make: Callable[[int], Call[T]],
         indices: Sequence[int],
         concurrency: int,
-        progress: Callable[[int], None] | None = None,
+        on_result: Callable[[int, T], None] | None = None,
     ) -> dict[int, T]:
         """Send ``make(i)`` for every index, at most ``concurrency`` at a time; stop at the first error."""
         results: dict[int, T] = {}
@@ -121,8 +123,8 @@ class AsyncClient(BaseClient):
         async def worker() -> None:
             for i in pending:
                 results[i] = await self._send(make(i))
-                if progress is not None:
-                    progress(len(results))
+                if on_result is not None:
+                    on_result(i, results[i])
 
         workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(indices))))]
         try:
@@ -207,7 +209,7 @@ class AsyncClient(BaseClient):
             lambda i: api.create_samples(dataset_id, batches[i]),
             range(len(batches)),
             concurrency,
-            None if progress is None else lambda n: progress(n, len(batches)),
+            Progress[SamplesResult](len(batches), progress),
         )
         return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
 
@@ -325,6 +327,7 @@ class AsyncClient(BaseClient):
         mode: UploadMode = "strict",
         on_conflict: OnConflict = "replace",
         progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
     ) -> UploadJob:
         """Upload labels as a resumable upload job: chunks sent ``concurrency`` at a time, then completed.
 
@@ -333,7 +336,7 @@ class AsyncClient(BaseClient):
         """
         plan = ChunkPlan.by_size(labels, chunk_size)
         job = await self._send(api.create_upload(ref_id(label_set), mode, on_conflict, plan.total_chunks))
-        return await self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress)
+        return await self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress, on_chunk)
 
     async def resume_upload(
         self,
@@ -342,11 +345,14 @@ class AsyncClient(BaseClient):
         *,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
     ) -> UploadJob:
         """Finish an interrupted upload job: pass the same labels, in the same order, as the first time."""
         current = await self._send(api.get_upload(ref_id(job)))
         plan = ChunkPlan.for_job(current, labels)
-        return await self._finish_upload(current, plan, current.missing_chunks(), concurrency, progress)
+        return await self._finish_upload(
+            current, plan, current.missing_chunks(), concurrency, progress, on_chunk
+        )
 
     async def _finish_upload(
         self,
@@ -355,14 +361,14 @@ class AsyncClient(BaseClient):
         chunks: Sequence[int],
         concurrency: int,
         progress: ProgressCallback | None,
+        on_chunk: Callable[[ChunkResult], None] | None,
     ) -> UploadJob:
-        already = plan.total_chunks - len(chunks)
         try:
             await self._send_all(
                 lambda i: api.put_chunk(job.id, i, plan.body(i)),
                 chunks,
                 concurrency,
-                None if progress is None else lambda n: progress(already + n, plan.total_chunks),
+                Progress(plan.total_chunks, progress, already=plan.total_chunks - len(chunks), each=on_chunk),
             )
             return await self._send(api.complete_upload(job.id))
         except (TransportError, APIError) as exc:
@@ -378,6 +384,45 @@ class AsyncClient(BaseClient):
 
     async def cancel_job(self, job_id: int) -> Job:
         return await self._send(api.cancel_job(job_id))
+
+    async def import_file(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Job:
+        """:meth:`predhub.Client.import_file`, awaited."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            with open(path, "rb") as stream:
+                while chunk := await asyncio.to_thread(stream.read, 1 << 20):
+                    yield chunk
+
+        job = await self._send(
+            api.import_file(ref_id(label_set), chunks(), format, mode, on_conflict, options)
+        )
+        return await self.wait_job(job.id, timeout=timeout) if wait else job
+
+    async def post_records(
+        self,
+        label_set: LabelSetRef,
+        records: Sequence[Any] | Mapping[str, Any],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`predhub.Client.post_records`, awaited (Kognic-style concurrent uploads)."""
+        return await self._send(
+            api.post_records(ref_id(label_set), records, format, mode, on_conflict, options)
+        )
 
     async def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
         """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""

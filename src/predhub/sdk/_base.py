@@ -24,7 +24,7 @@ import orjson
 from predhub.sdk._config import Config, load_config
 from predhub.sdk._exceptions import APIError, ConnectError, TransportError, error_for_status
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "Call", "RetryPolicy"]
+__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "Call", "Progress", "RetryPolicy"]
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ class Call(Generic[T]):
     path: str
     parse: Callable[[httpx.Response], T]
     params: Mapping[str, Any] | None = None
-    content: bytes | None = None
+    content: Any = None  # bytes, or an (async) iterable of chunks for file uploads
     content_type: str | None = None
     idempotency_key: str | None = None
     # Set for POSTs that are idempotent by nature (completing an upload job, cancelling a job).
@@ -88,6 +88,33 @@ class RetryPolicy:
         if retry_after is not None:
             return min(retry_after, self.max_backoff)
         return self._random.uniform(0.0, min(self.max_backoff, self.backoff * 2**attempt))
+
+
+class Progress(Generic[T]):
+    """Counts finished parts of a bulk call and reports ``(done, total)``; ``each`` sees every result.
+
+    Both clients call it from one thread (the caller's, or the event loop's), so it needs no lock.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        progress: Callable[[int, int], None] | None,
+        *,
+        already: int = 0,
+        each: Callable[[T], None] | None = None,
+    ) -> None:
+        self.total = total
+        self.done = already
+        self._progress = progress
+        self._each = each
+
+    def __call__(self, index: int, result: T) -> None:
+        self.done += 1
+        if self._each is not None:
+            self._each(result)
+        if self._progress is not None:
+            self._progress(self.done, self.total)
 
 
 class BaseClient:

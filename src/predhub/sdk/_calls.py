@@ -61,12 +61,14 @@ __all__ = [
     "get_sample_by_key",
     "get_sample_image",
     "get_upload",
+    "import_file",
     "list_datasets",
     "list_deployments",
     "list_label_sets",
     "list_labels",
     "list_samples",
     "me",
+    "post_records",
     "predict_dataset",
     "predict_image",
     "put_chunk",
@@ -346,6 +348,55 @@ def get_upload(job_id: int) -> Call[UploadJob]:
 
 
 # --- jobs -----------------------------------------------------------------------------------------
+
+
+# --- imports and exports in other formats ---------------------------------------------------------
+
+
+def _format_params(format: str, options: Mapping[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    params = {"format": format, **{k: v for k, v in extra.items() if v is not None}}
+    if options:
+        params["options"] = orjson.dumps(dict(options)).decode()
+    return params
+
+
+def import_file(
+    label_set_id: int,
+    content: Any,
+    format: str,
+    mode: str,
+    on_conflict: str,
+    options: Mapping[str, Any] | None,
+) -> Call[Job]:
+    """Upload a file (bytes, or chunks streamed) to be imported by a job on the hub."""
+    return Call(
+        "POST",
+        f"/label-sets/{label_set_id}/imports",
+        _model(Job.from_json),
+        params=_format_params(format, options, mode=mode, on_conflict=on_conflict),
+        content=content,
+        content_type="application/octet-stream",
+    )
+
+
+def post_records(
+    label_set_id: int,
+    records: Sequence[Any] | Mapping[str, Any],
+    format: str,
+    mode: str,
+    on_conflict: str,
+    options: Mapping[str, Any] | None,
+) -> Call[dict[str, Any]]:
+    """A few records of ``format`` stored at once; carries an Idempotency-Key, so retries are safe."""
+    body = records if isinstance(records, Mapping) else list(records)
+    return _json_body(
+        "POST",
+        f"/label-sets/{label_set_id}/records",
+        body,
+        lambda response: dict(orjson.loads(response.content)),
+        params=_format_params(format, options, mode=mode, on_conflict=on_conflict),
+        idempotency_key=_key(),
+    )
 
 
 def get_job(job_id: int) -> Call[Job]:

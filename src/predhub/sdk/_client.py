@@ -17,14 +17,16 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
-from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, RetryPolicy
+from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
 from predhub.sdk._models import (
     Blob,
+    ChunkResult,
     Dataset,
     Job,
     LabelSet,
@@ -33,6 +35,7 @@ from predhub.sdk._models import (
     Me,
     Page,
     Sample,
+    SamplesResult,
     UploadJob,
 )
 from predhub.sdk._samples import SamplePlan, read_image
@@ -113,7 +116,7 @@ class Client(BaseClient):
         make: Callable[[int], Call[T]],
         indices: Sequence[int],
         concurrency: int,
-        progress: Callable[[int], None] | None = None,
+        on_result: Callable[[int, T], None] | None = None,
     ) -> dict[int, T]:
         """Send ``make(i)`` for every index, at most ``concurrency`` at a time; stop at the first error."""
         results: dict[int, T] = {}
@@ -123,9 +126,10 @@ class Client(BaseClient):
             futures = {pool.submit(lambda i=i: self._send(make(i))): i for i in indices}  # type: ignore[misc]
             try:
                 for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    if progress is not None:
-                        progress(len(results))
+                    index = futures[future]
+                    results[index] = future.result()
+                    if on_result is not None:
+                        on_result(index, results[index])
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
@@ -204,7 +208,7 @@ class Client(BaseClient):
             lambda i: api.create_samples(dataset_id, batches[i]),
             range(len(batches)),
             concurrency,
-            None if progress is None else lambda n: progress(n, len(batches)),
+            Progress[SamplesResult](len(batches), progress),
         )
         return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
 
@@ -380,6 +384,7 @@ class Client(BaseClient):
         mode: UploadMode = "strict",
         on_conflict: OnConflict = "replace",
         progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
     ) -> UploadJob:
         """Upload labels as a resumable upload job: chunks sent ``concurrency`` at a time, then completed.
 
@@ -388,7 +393,7 @@ class Client(BaseClient):
         """
         plan = ChunkPlan.by_size(labels, chunk_size)
         job = self._send(api.create_upload(ref_id(label_set), mode, on_conflict, plan.total_chunks))
-        return self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress)
+        return self._finish_upload(job, plan, range(plan.total_chunks), concurrency, progress, on_chunk)
 
     def resume_upload(
         self,
@@ -397,11 +402,12 @@ class Client(BaseClient):
         *,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
+        on_chunk: Callable[[ChunkResult], None] | None = None,
     ) -> UploadJob:
         """Finish an interrupted upload job: pass the same labels, in the same order, as the first time."""
         current = self._send(api.get_upload(ref_id(job)))
         plan = ChunkPlan.for_job(current, labels)
-        return self._finish_upload(current, plan, current.missing_chunks(), concurrency, progress)
+        return self._finish_upload(current, plan, current.missing_chunks(), concurrency, progress, on_chunk)
 
     def _finish_upload(
         self,
@@ -410,14 +416,14 @@ class Client(BaseClient):
         chunks: Sequence[int],
         concurrency: int,
         progress: ProgressCallback | None,
+        on_chunk: Callable[[ChunkResult], None] | None,
     ) -> UploadJob:
-        already = plan.total_chunks - len(chunks)
         try:
             self._send_all(
                 lambda i: api.put_chunk(job.id, i, plan.body(i)),
                 chunks,
                 concurrency,
-                None if progress is None else lambda n: progress(already + n, plan.total_chunks),
+                Progress(plan.total_chunks, progress, already=plan.total_chunks - len(chunks), each=on_chunk),
             )
             return self._send(api.complete_upload(job.id))
         except (TransportError, APIError) as exc:
@@ -425,6 +431,66 @@ class Client(BaseClient):
 
     def get_upload(self, job: UploadJobRef) -> UploadJob:
         return self._send(api.get_upload(ref_id(job)))
+
+    # --- other formats -----------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Job:
+        """Import a file of ``format`` (labelbox, labelstudio, openlabel, segments, supervisely, coco,
+        yolo, voc; per-sample formats as a zip) into a label set. The file is streamed to the hub and
+        imported by a job; with ``wait`` the finished job is returned (its ``result`` is the report,
+        its ``error`` lists the rejected records of a failed strict import)."""
+        with open(path, "rb") as stream:
+            chunks = iter(lambda: stream.read(1 << 20), b"")
+            job = self._send(api.import_file(ref_id(label_set), chunks, format, mode, on_conflict, options))
+        return self.wait_job(job.id, timeout=timeout) if wait else job
+
+    def post_records(
+        self,
+        label_set: LabelSetRef,
+        records: Sequence[Any] | Mapping[str, Any],
+        *,
+        format: str,
+        mode: UploadMode = "strict",
+        on_conflict: OnConflict = "replace",
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store a few records of ``format`` now (one OpenLABEL document, as Kognic's upload posts)."""
+        return self._send(api.post_records(ref_id(label_set), records, format, mode, on_conflict, options))
+
+    def export(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write the label set to ``path`` as ``format`` (a zip for per-sample formats and masks);
+        returns the export report: what the format could not carry, per kind."""
+        params = {"format": format}
+        if options:
+            params["options"] = orjson.dumps(dict(options)).decode()
+        url = f"{self._api}/label-sets/{ref_id(label_set)}/export"
+        with self._http.stream("GET", url, params=params, headers=self._headers) as response:
+            if response.is_error:
+                response.read()
+                raise self._error(response)
+            with open(path, "wb") as out:
+                for chunk in response.iter_bytes(1 << 20):
+                    out.write(chunk)
+            report: dict[str, Any] = orjson.loads(response.headers.get("x-predhub-export-report", "{}"))
+        return report
 
     # --- jobs --------------------------------------------------------------------------------------
 

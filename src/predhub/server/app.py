@@ -16,6 +16,7 @@ from predhub.server.routes import (
     datasets,
     deployments,
     gallery,
+    imports,
     jobs,
     label_sets,
     labels,
@@ -81,12 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.supervisor = supervisor
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, deployments):
+    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, imports, deployments):
         api.include_router(module.router)
     api.include_router(gallery.api_router)
     app.include_router(api)
     app.include_router(gallery.page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # File imports stream to disk under their own, larger limit (max_import_bytes).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt_suffix="/imports")
     return app

@@ -12,7 +12,7 @@ from predhub.server.settings import Settings
 from predhub.services import auth
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid, ServiceError
-from predhub.services.ingest import Unparseable
+from predhub.services.ingest import Unparseable, decode_records
 from predhub.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from predhub.services.samples import SampleStore
 from predhub.store.db import Database
@@ -23,6 +23,7 @@ __all__ = [
     "Hub",
     "HubDep",
     "IdempotencyKey",
+    "LabelRecords",
     "Limit",
     "RawBody",
     "Records",
@@ -65,6 +66,11 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 DEFAULT_PAGE = DEFAULT_LIMIT
 
 NDJSON = "application/x-ndjson"
+_NDJSON_ALIASES = ("application/jsonl", "application/ndjson", "application/json-lines")
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
 
 
 class UnsupportedMediaType(ServiceError):
@@ -75,8 +81,8 @@ class UnsupportedMediaType(ServiceError):
 async def _records(request: Request) -> list[Any]:
     """A bulk body: a JSON array, or NDJSON (one record per line; a bad line is that record's error)."""
     body = await request.body()
-    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if ctype in (NDJSON, "application/jsonl", "application/ndjson"):
+    ctype = _content_type(request)
+    if ctype in (NDJSON, *_NDJSON_ALIASES):
         out: list[Any] = []
         for line in body.split(b"\n"):
             if not line.strip():
@@ -100,6 +106,21 @@ async def _records(request: Request) -> list[Any]:
 
 
 Records = Annotated[list[Any], Depends(_records)]
+
+
+async def _label_records(request: Request) -> list[Any]:
+    """A bulk body of labels, decoded for the fast path (:func:`~predhub.services.ingest.decode_records`)."""
+    body = await request.body()
+    ctype = _content_type(request)
+    if ctype not in (NDJSON, *_NDJSON_ALIASES, "application/json"):
+        raise UnsupportedMediaType(f"send application/json or {NDJSON}, not {ctype}")
+    try:
+        return decode_records(body, ndjson=ctype != "application/json")
+    except ValueError as exc:
+        raise Invalid(str(exc), [Detail(None, None, str(exc))]) from None
+
+
+LabelRecords = Annotated[list[Any], Depends(_label_records)]
 
 
 async def _raw(request: Request) -> bytes:

@@ -12,15 +12,19 @@ __all__ = ["BodyLimit"]
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt_suffix: str | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Routes that stream their body to disk and enforce their own limit (file imports).
+        self.exempt_suffix = exempt_suffix
 
     def _message(self) -> str:
         return f"request body exceeds the server's limit of {self.max_bytes} bytes; send smaller chunks"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            self.exempt_suffix is not None and scope.get("path", "").endswith(self.exempt_suffix)
+        ):
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", []):

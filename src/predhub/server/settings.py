@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     max_body_bytes: int = Field(default=256 * 1024 * 1024, description="larger request bodies get 413")
+    max_import_bytes: int = Field(
+        default=16 * 1024**3,
+        description="largest file POST /label-sets/{id}/imports takes (streamed to disk)",
+    )
     job_threads: int = Field(default=1, description="job worker threads in this server process (0: none)")
     allowed_mask_hosts: list[str] = Field(
         default_factory=list, description="hosts the hub may fetch mask images from (later issues)"

@@ -13,12 +13,20 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select, tuple_, update
+from sqlalchemy import Connection, Select, delete, select, tuple_, update
 
 from predhub.services import access, datasets, idempotency
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid, NotFound
-from predhub.services.ingest import LABEL_COLUMNS, OBJECT_COLUMNS, Prepared, SampleInfo, prepare
+from predhub.services.ingest import (
+    BOX_COLUMNS,
+    LABEL_COLUMNS,
+    OBJECT_COLUMNS,
+    BoxRecord,
+    Prepared,
+    SampleInfo,
+    prepare,
+)
 from predhub.services.pagination import Page, check_limit, decode_cursor, page_of
 from predhub.store.bulk import insert_rows
 from predhub.store.db import Database, Record
@@ -33,6 +41,7 @@ __all__ = [
     "get_label",
     "ingest",
     "ingest_once",
+    "label_query",
     "list_labels",
     "prepare_records",
     "put_label",
@@ -77,9 +86,16 @@ def _batches(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start : start + _BATCH]
 
 
+def _sample_key(record: Any) -> str | None:
+    if type(record) is BoxRecord:
+        return record.sample
+    key = record.get("sample") if type(record) is dict else None
+    return key if type(key) is str else None
+
+
 def prepare_records(db: Database, user: User, label_set_id: int, records: list[Any]) -> Prepared:
     """Look up the label set, its ontology and the records' samples, then validate (no writes)."""
-    keys = list({r["sample"] for r in records if type(r) is dict and type(r.get("sample")) is str})
+    keys = list({key for key in map(_sample_key, records) if key is not None})
     with db.read() as conn:
         label_set = access.label_set_row(conn, user, label_set_id)
         _, ontology = datasets.ontology_of(conn, user, label_set.dataset_id)
@@ -101,7 +117,7 @@ def store(
     result = IngestResult(rejected=prepared.rejected, errors=list(prepared.errors))
     if mode is Mode.STRICT and prepared.errors:
         return result
-    label_rows, object_rows = prepared.labels, prepared.objects
+    label_rows, box_rows, object_rows = prepared.labels, prepared.boxes, prepared.objects
     sample_ids = [row[1] for row in label_rows]
     existing: dict[int, Record] = {}
     for batch in _batches(sample_ids):
@@ -112,13 +128,18 @@ def store(
         ):
             existing[row.sample_id] = row
     if existing:
-        label_rows, object_rows = _resolve(conn, label_set_id, label_rows, object_rows, existing, on_conflict)
+        label_rows, box_rows, object_rows = _resolve(
+            conn, label_set_id, label_rows, box_rows, object_rows, existing, on_conflict
+        )
         result.skipped = len(prepared.labels) - len(label_rows)
+        if on_conflict is OnConflict.APPEND:
+            result.skipped -= len(existing)
     insert_rows(conn, "labels", LABEL_COLUMNS, label_rows)
+    insert_rows(conn, "objects", BOX_COLUMNS, box_rows)
     insert_rows(conn, "objects", OBJECT_COLUMNS, object_rows)
     refresh_label_stats(conn, label_set_id, sample_ids)
-    result.stored = len(label_rows) + (len(existing) if on_conflict is OnConflict.APPEND else 0)
-    result.objects = len(object_rows)
+    result.stored = len(prepared.labels) - result.skipped
+    result.objects = len(box_rows) + len(object_rows)
     return result
 
 
@@ -126,10 +147,11 @@ def _resolve(
     conn: Connection,
     label_set_id: int,
     label_rows: list[tuple[Any, ...]],
+    box_rows: list[tuple[Any, ...]],
     object_rows: list[tuple[Any, ...]],
     existing: dict[int, Record],
     on_conflict: OnConflict,
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Apply ``on_conflict`` to the records whose sample already has a label in this set."""
     clash = list(existing)
     if on_conflict is OnConflict.REPLACE:
@@ -140,17 +162,22 @@ def _resolve(
             conn.execute(
                 delete(labels).where(labels.c.label_set_id == label_set_id, labels.c.sample_id.in_(batch))
             )
-        return label_rows, object_rows
+        return label_rows, box_rows, object_rows
     if on_conflict is OnConflict.SKIP:
         return (
             [r for r in label_rows if r[1] not in existing],
+            [r for r in box_rows if r[1] not in existing],
             [r for r in object_rows if r[1] not in existing],
         )
+
     # Append: new objects go after the stored ones; the stored label row is updated, not re-inserted.
-    kept_objects = []
-    for row in object_rows:
-        old = existing.get(row[1])
-        kept_objects.append(row if old is None else (*row[:2], row[2] + old.object_count, *row[3:]))
+    def shifted(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        out = []
+        for row in rows:
+            old = existing.get(row[1])
+            out.append(row if old is None else (*row[:2], row[2] + old.object_count, *row[3:]))
+        return out
+
     for row in label_rows:
         old = existing.get(row[1])
         if old is None:
@@ -166,7 +193,7 @@ def _resolve(
                 object_count=old.object_count + row[5],
             )
         )
-    return [r for r in label_rows if r[1] not in existing], kept_objects
+    return [r for r in label_rows if r[1] not in existing], shifted(box_rows), shifted(object_rows)
 
 
 def _loads(text: str | None) -> Any:
@@ -285,7 +312,8 @@ def read_labels(conn: Connection, label_set_id: int, label_rows: list[Record]) -
     return out
 
 
-def _label_query(label_set_id: int):  # type: ignore[no-untyped-def]
+def label_query(label_set_id: int) -> Select[Any]:
+    """The label rows of a label set with their sample keys, in the shape :func:`read_labels` takes."""
     return (
         select(
             labels.c.id,
@@ -307,7 +335,7 @@ def list_labels(
     with db.read() as conn:
         access.label_set_row(conn, user, label_set_id)
         rows = conn.execute(
-            _label_query(label_set_id)
+            label_query(label_set_id)
             .where(labels.c.id > decode_cursor(cursor))
             .order_by(labels.c.id)
             .limit(limit + 1)
@@ -319,7 +347,7 @@ def list_labels(
 def get_label(db: Database, user: User, label_set_id: int, sample_key: str) -> dict[str, Any]:
     with db.read() as conn:
         access.label_set_row(conn, user, label_set_id)
-        row = conn.execute(_label_query(label_set_id).where(samples.c.key == sample_key)).first()
+        row = conn.execute(label_query(label_set_id).where(samples.c.key == sample_key)).first()
         if row is None:
             raise NotFound(f"no label for sample {sample_key!r} in label set {label_set_id}")
         return read_labels(conn, label_set_id, [row])[0]

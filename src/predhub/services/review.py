@@ -20,7 +20,7 @@ from predhub.services.errors import Invalid, NotFound
 from predhub.services.labels import read_labels
 from predhub.store.db import Database, Record
 from predhub.store.label_stats import refresh_label_stats
-from predhub.store.schema import label_sets, labels, objects, samples
+from predhub.store.schema import evaluation_objects, evaluations, label_sets, labels, objects, samples
 
 __all__ = [
     "CopyMode",
@@ -253,5 +253,35 @@ def sample_labels(db: Database, user: User, sample_id: int) -> list[dict[str, An
             ).scalars()
             for obj, object_id in zip(label["objects"], ids, strict=True):
                 obj["object_id"] = object_id
+            _attach_matches(conn, row.label_set_id, sample.id, label["objects"])
             out.append({"label_set_id": row.label_set_id, "label": label})
     return out
+
+
+def _attach_matches(conn: Connection, label_set_id: int, sample_id: int, objs: list[dict[str, Any]]) -> None:
+    """Each object's outcome in the newest finished evaluation its label set took part in."""
+    newest = conn.execute(
+        select(func.max(evaluations.c.id)).where(
+            evaluations.c.status == "done",
+            (evaluations.c.prediction_label_set_id == label_set_id)
+            | (evaluations.c.ground_truth_label_set_id == label_set_id),
+        )
+    ).scalar_one()
+    if newest is None:
+        return
+    rows = conn.execute(
+        select(evaluation_objects).where(
+            evaluation_objects.c.evaluation_id == newest, evaluation_objects.c.sample_id == sample_id
+        )
+    ).all()
+    by_object = {r.object_id: r for r in rows}
+    for obj in objs:
+        match = by_object.get(obj["object_id"])
+        if match is not None:
+            obj["match"] = {
+                "evaluation_id": newest,
+                "outcome": match.outcome,
+                "partner_object_id": match.partner_object_id,
+                "iou": match.iou,
+                "mislabeled": match.mislabeled,
+            }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from predhub.search import QuerySyntaxError, parse_query, parse_sort
 from predhub.search.sql import (
@@ -17,13 +17,13 @@ from predhub.search.sql import (
 from predhub.services import access
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid
-from predhub.services.labels import read_labels
+from predhub.services.labels import label_query, read_labels
 from predhub.services.pagination import Page, check_limit
 from predhub.services.samples import sample_from_row
 from predhub.store.db import Database
-from predhub.store.schema import label_sets, labels, samples
+from predhub.store.schema import evaluation_samples, evaluations, label_sets, labels
 
-__all__ = ["SearchHit", "search_samples"]
+__all__ = ["SearchHit", "newest_evaluations", "search_samples"]
 
 SearchHit = dict[str, Any]
 
@@ -33,6 +33,16 @@ def _syntax_error(field: str, error: QuerySyntaxError) -> Invalid:
         f"{field}: {error.message} at position {error.position}",
         [Detail(record=None, field=field, message=f"{error.message} at position {error.position}")],
     )
+
+
+def newest_evaluations(conn: Any, dataset_id: int) -> dict[int, tuple[Any, int]]:
+    """Prediction label set id → (evaluation_samples, id of its newest finished evaluation)."""
+    rows = conn.execute(
+        select(evaluations.c.prediction_label_set_id, func.max(evaluations.c.id))
+        .where(evaluations.c.dataset_id == dataset_id, evaluations.c.status == "done")
+        .group_by(evaluations.c.prediction_label_set_id)
+    ).all()
+    return {ls_id: (evaluation_samples, evaluation_id) for ls_id, evaluation_id in rows}
 
 
 def search_samples(
@@ -67,7 +77,7 @@ def search_samples(
                 select(label_sets.c.name, label_sets.c.id).where(label_sets.c.dataset_id == dataset_id)
             ).all()
         )
-        scope = SearchScope(query or "", dataset_id, sets)
+        scope = SearchScope(query or "", dataset_id, sets, newest_evaluations(conn, dataset_id))
         try:
             probe = compile_search(scope, parsed, keys, limit=limit + 1)
             after = decode_search_cursor(cursor, probe.sort_count) if cursor else None
@@ -97,17 +107,6 @@ def _attach_labels(conn: Any, hits: list[SearchHit], label_set_ids: list[int]) -
     for hit in hits:
         hit["labels"] = {}
     for ls_id in label_set_ids:
-        rows = conn.execute(
-            select(
-                labels.c.id,
-                labels.c.sample_id,
-                labels.c.status,
-                labels.c.score,
-                labels.c.classifications,
-                samples.c.key,
-            )
-            .join(samples, samples.c.id == labels.c.sample_id)
-            .where(labels.c.label_set_id == ls_id, labels.c.sample_id.in_(list(by_id)))
-        ).all()
+        rows = conn.execute(label_query(ls_id).where(labels.c.sample_id.in_(list(by_id)))).all()
         for row, label in zip(rows, read_labels(conn, ls_id, rows), strict=True):
             by_id[row.sample_id]["labels"][str(ls_id)] = label

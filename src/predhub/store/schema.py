@@ -33,6 +33,9 @@ __all__ = [
     "api_tokens",
     "datasets",
     "deployments",
+    "evaluation_objects",
+    "evaluation_samples",
+    "evaluations",
     "idempotency_keys",
     "jobs",
     "label_class_stats",
@@ -179,7 +182,7 @@ objects = Table(
     Column("sample_id", Id, nullable=False),
     Column("position", Integer, nullable=False),
     Column("class", String(200), nullable=False),
-    Column("kind", String(10), nullable=False),
+    Column("kind", String(10), nullable=False, server_default="box"),
     Column("x0", Float, nullable=False),
     Column("y0", Float, nullable=False),
     Column("x1", Float, nullable=False),
@@ -200,7 +203,10 @@ objects = Table(
         name="fk_objects_label",
     ),
     UniqueConstraint("label_set_id", "sample_id", "position", name="uq_objects_label_position"),
-    Index("ix_objects_class", "label_set_id", "class"),
+    # Per label set by class and confidence: counts per class, and "cars above 0.5" for the gallery,
+    # read one index range. The bounds get no B-tree: one on x0 cannot answer a 2-D region query,
+    # and every index on this table costs ~15% of ingest speed (an R*Tree can serve regions later).
+    Index("ix_objects_class", "label_set_id", "class", "confidence"),
 )
 
 upload_jobs = Table(
@@ -284,6 +290,65 @@ label_class_stats = Table(
         name="fk_label_class_stats_label",
     ),
     Index("ix_label_class_stats_count", "label_set_id", "class", "count"),
+    sqlite_with_rowid=False,
+)
+
+# An evaluation of one label set (predictions) against another (usually the ground truth). The
+# summary (the 12 COCO numbers or accuracy, ...) and the report (per class, PR curves, confusion
+# matrix) are JSON; what search and the gallery filter on is in the two tables below.
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("dataset_id", Id, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="SET NULL")),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("kind", String(20), nullable=False),  # detection | segmentation | classification
+    Column("ground_truth_label_set_id", Id, ForeignKey("label_sets.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "prediction_label_set_id",
+        Id,
+        ForeignKey("label_sets.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("params", Json, nullable=False),
+    Column("status", String(10), nullable=False, server_default="queued"),
+    Column("summary", Json),
+    Column("report", Json),
+    Column("error", Text),
+    _created(),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+# Per sample of an evaluation: outcome counts and the disagreement score (docs/evaluation.md).
+evaluation_samples = Table(
+    "evaluation_samples",
+    metadata,
+    Column("evaluation_id", Id, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+    Column("sample_id", Id, primary_key=True),
+    Column("tp", Integer, nullable=False),
+    Column("fp", Integer, nullable=False),
+    Column("fn", Integer, nullable=False),
+    Column("disagreement", Float, nullable=False),
+    Index("ix_evaluation_samples_disagreement", "evaluation_id", "disagreement"),
+    sqlite_with_rowid=False,
+)
+
+# Per object of either side: its outcome (tp / fp / fn, or "ignored" for crowd and out-of-range
+# matches), its partner on the other side and their IoU, and for ground-truth objects the
+# likely-mislabeled score. What the gallery shows beside each object.
+evaluation_objects = Table(
+    "evaluation_objects",
+    metadata,
+    Column("evaluation_id", Id, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+    Column("object_id", Id, primary_key=True),
+    Column("sample_id", Id, nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("partner_object_id", Id),
+    Column("iou", Float),
+    Column("mislabeled", Float),
+    Index("ix_evaluation_objects_sample", "evaluation_id", "sample_id"),
     sqlite_with_rowid=False,
 )
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from starlette.responses import Response
 
-from predhub.server.deps import DEFAULT_PAGE, CurrentUser, Cursor, HubDep, IdempotencyKey, Limit, Records
+from predhub.server.deps import DEFAULT_PAGE, CurrentUser, Cursor, HubDep, IdempotencyKey, LabelRecords, Limit
 from predhub.server.responses import json_response, page_response
 from predhub.services import labels
 from predhub.services.labels import Mode, OnConflict
@@ -18,7 +18,7 @@ router = APIRouter(tags=["labels"])
 @router.post("/label-sets/{label_set_id}/labels")
 def create_labels(
     label_set_id: int,
-    records: Records,
+    records: LabelRecords,
     hub: HubDep,
     user: CurrentUser,
     mode: Mode = Mode.STRICT,

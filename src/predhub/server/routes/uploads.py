@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from predhub.server.deps import CurrentUser, HubDep, IdempotencyKey, Records
+from predhub.server.deps import CurrentUser, HubDep, IdempotencyKey, LabelRecords
 from predhub.server.responses import json_response
 from predhub.server.schemas import UploadCreate, UploadPublic
 from predhub.services import idempotency, uploads
@@ -33,7 +33,7 @@ def create_upload(
 
 
 @router.put("/uploads/{job_id}/chunks/{chunk}")
-def put_chunk(job_id: int, chunk: int, records: Records, hub: HubDep, user: CurrentUser) -> Response:
+def put_chunk(job_id: int, chunk: int, records: LabelRecords, hub: HubDep, user: CurrentUser) -> Response:
     """Validate and store one chunk, whole or not at all; a chunk already stored answers its first result."""
     return json_response(uploads.put_chunk(hub.db, user, job_id, chunk, records).to_dict())
 

@@ -107,14 +107,14 @@ export async function sampleView(view, [sampleId], params) {
       const target = view.querySelector(`[data-copy-target="${event.target.dataset.set}"]`).value;
       await api(`/label-sets/${event.target.dataset.set}/copy/${key}`, { method: "POST", body: { label_set_id: Number(target) } });
     }
-    toast(`${act} done`);
     await sampleView(view, [sampleId], params);
+    toast(`${act} done`);
   };
   view.onchange = async (event) => {
     if (event.target.dataset.act !== "reclass") return;
     await api(`/objects/${event.target.dataset.id}`, { method: "PATCH", body: { class: event.target.value } });
-    toast("class changed");
     await sampleView(view, [sampleId], params);
+    toast("class changed");
   };
   redraw();
 }

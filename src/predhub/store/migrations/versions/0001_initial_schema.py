@@ -231,7 +231,7 @@ def upgrade() -> None:
         sa.Column("sample_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("class", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("kind", sa.String(length=10), server_default="box", nullable=False),
         sa.Column("x0", sa.Float(), nullable=False),
         sa.Column("y0", sa.Float(), nullable=False),
         sa.Column("x1", sa.Float(), nullable=False),
@@ -255,7 +255,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("label_set_id", "sample_id", "position", name="uq_objects_label_position"),
     )
     with op.batch_alter_table("objects", schema=None) as batch_op:
-        batch_op.create_index("ix_objects_class", ["label_set_id", "class"], unique=False)
+        batch_op.create_index("ix_objects_class", ["label_set_id", "class", "confidence"], unique=False)
 
     op.create_table(
         "upload_chunks",
