@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import Run
 
 ONTOLOGY = {"objects": [{"name": "car", "kind": "box"}, {"name": "person", "kind": "box"}]}

@@ -6,10 +6,10 @@ import asyncio
 import io
 
 import pytest
-from conftest import ONTOLOGY
 from PIL import Image
 
 import predhub
+from conftest import ONTOLOGY
 from flaky_proxy import FlakyProxy
 from hub_process import HubProcess
 from predhub import Box, Label, Object

@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import ONTOLOGY
 from PIL import Image
 
 import predhub
+from conftest import ONTOLOGY
 from hub_process import HubProcess
 from image_server import serve_folder
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import ONTOLOGY
 
 import predhub
+from conftest import ONTOLOGY
 from flaky_proxy import FlakyProxy
 from hub_process import HubProcess
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("predhub.cli.formats", "import_command"),
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
+    "predict": ("predhub.cli.predict", "predict"),
     "upload": ("predhub.cli.upload", "upload"),
 }
 

@@ -235,9 +235,12 @@ class Client(BaseClient):
         )
         return SamplesResult.merge([done[i] for i in range(len(batches))])
 
-    def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[Sample]:
+    def list_samples(
+        self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
+    ) -> Iterator[Sample]:
+        """The dataset's samples; ``query`` filters them with the hub's search language."""
         dataset_id = ref_id(dataset)
-        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size))
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size, query))
 
     def get_sample(self, sample_id: int) -> Sample:
         return self._send(api.get_sample(sample_id))
@@ -315,6 +318,82 @@ class Client(BaseClient):
 
     def delete_label(self, label_set: LabelSetRef, sample_key: str) -> None:
         self._send(api.delete_label(ref_id(label_set), sample_key))
+
+    def copy_label(
+        self,
+        label_set: LabelSetRef,
+        sample_key: str,
+        target: LabelSetRef,
+        *,
+        mode: str = "replace",
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Copy one sample's label into another label set of the dataset (``mode`` replace or append;
+        ``status`` e.g. "prelabel" to queue the copy for review)."""
+        result: dict[str, Any] = self._send(
+            api.copy_label(ref_id(label_set), sample_key, ref_id(target), mode, status)
+        )
+        return result
+
+    # --- deployments (see predhub.models.connect for a handle that predicts like a local model) ---
+
+    def create_deployment(self, model: str, *, device: str = "auto", reuse: bool = False) -> dict[str, Any]:
+        """Start ``model`` (a bundled model's name or a checkpoint path on the hub) in a worker process."""
+        return self._send(api.create_deployment(model, device, reuse))
+
+    def get_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.get_deployment(deployment_id))
+
+    def list_deployments(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self._send(api.list_deployments())["items"]
+        return items
+
+    def stop_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.deployment_action(deployment_id, "stop"))
+
+    def restart_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.deployment_action(deployment_id, "restart"))
+
+    def delete_deployment(self, deployment_id: int) -> None:
+        self._send(api.delete_deployment(deployment_id))
+
+    def deployment_logs(self, deployment_id: int, *, tail: int = 200) -> list[str]:
+        lines: list[str] = self._send(api.deployment_logs(deployment_id, tail))["lines"]
+        return lines
+
+    def predict_image(self, deployment_id: int, image: bytes, **params: Any) -> dict[str, Any]:
+        """One image's prediction from a deployment: objects and classifications in label JSON."""
+        return self._send(
+            api.predict_image(deployment_id, image, {k: v for k, v in params.items() if v is not None})
+        )
+
+    def predict_dataset(
+        self,
+        deployment_id: int,
+        dataset: DatasetRef,
+        *,
+        label_set: LabelSetRef | str | None = None,
+        upload: str = "create",
+        sample_ids: Sequence[int] | None = None,
+        prelabel: bool = False,
+        conf: float | None = None,
+        classes: Sequence[str] | None = None,
+        img_size: int | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Queue a job in which the hub runs the deployment over the dataset's samples (or
+        ``sample_ids``) and writes the labels into ``label_set`` (``upload``: create, append,
+        replace, iou_merge); follow it with :meth:`wait_job`."""
+        body: dict[str, Any] = {"dataset_id": ref_id(dataset), "upload": upload, "prelabel": prelabel}
+        if label_set is not None:
+            body["label_set"] = label_set if isinstance(label_set, str) else ref_id(label_set)
+        optional = {"sample_ids": sample_ids, "conf": conf, "classes": classes, "img_size": img_size}
+        body.update(
+            {k: list(v) if isinstance(v, Sequence) else v for k, v in optional.items() if v is not None}
+        )
+        if settings is not None:
+            body["settings"] = dict(settings)
+        return self._send(api.predict_dataset(deployment_id, body))
 
     # --- upload jobs -------------------------------------------------------------------------------
 
