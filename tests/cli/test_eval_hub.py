@@ -6,15 +6,12 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import predhub
-from hub_process import SRC, HubProcess
 from predhub import Box, Label, Object
+from tests.hub_process import SRC, HubProcess
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from hub_process import HubProcess
 from predhub.cli.main import cli
+from tests.hub_process import HubProcess
 
 FIXTURES = Path(__file__).resolve().parents[1] / "formats" / "fixtures"
 

@@ -9,12 +9,13 @@ import pytest
 from PIL import Image
 
 import predhub
-from conftest import ONTOLOGY
-from flaky_proxy import FlakyProxy
-from hub_process import HubProcess
 from predhub import Box, Label, Object
 from predhub.sdk import _calls as api
 from predhub.sdk._encoding import ChunkPlan
+from tests.flaky_proxy import FlakyProxy
+from tests.hub_process import HubProcess
+
+from .conftest import ONTOLOGY
 
 
 def _png() -> bytes:

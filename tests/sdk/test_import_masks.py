@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import predhub
-from hub_process import HubProcess
 from predhub.formats.raster import encode_png
+from tests.hub_process import HubProcess
 
 ONTOLOGY = {"objects": [{"name": "blob", "kind": "mask"}]}
 MASK = np.zeros((48, 64), bool)

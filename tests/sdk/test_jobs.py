@@ -9,9 +9,10 @@ import pytest
 from PIL import Image
 
 import predhub
-from conftest import ONTOLOGY
-from hub_process import HubProcess
-from image_server import serve_folder
+from tests.hub_process import HubProcess
+from tests.image_server import serve_folder
+
+from .conftest import ONTOLOGY
 
 
 @pytest.fixture

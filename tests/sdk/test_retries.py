@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 import predhub
-from conftest import ONTOLOGY
-from flaky_proxy import FlakyProxy
-from hub_process import HubProcess
+from tests.flaky_proxy import FlakyProxy
+from tests.hub_process import HubProcess
+
+from .conftest import ONTOLOGY
 
 FAST = predhub.RetryPolicy(max_retries=3, backoff=0.01, max_backoff=0.05)
 

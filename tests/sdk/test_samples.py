@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 import predhub
-from conftest import ONTOLOGY
+
+from .conftest import ONTOLOGY
 
 
 def _png(width: int, height: int) -> bytes:

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from test_errors import assert_error
 
-from conftest import ONTOLOGY
+from tests.conftest import ONTOLOGY
+
+from .test_errors import assert_error
 
 
 def test_create_get_delete(api: httpx.Client, unique: Callable[[str], str]) -> None:

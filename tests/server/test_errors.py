@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from conftest import Hub
+from tests.conftest import Hub
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

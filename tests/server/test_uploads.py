@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import orjson
-from test_errors import assert_error
 
-from conftest import ONTOLOGY, Hub
+from tests.conftest import ONTOLOGY, Hub
+
+from .test_errors import assert_error
 
 
 def chunk_body(records: list[dict[str, Any]]) -> bytes:
