@@ -147,7 +147,7 @@ def test_an_unknown_job_and_a_bad_token_are_clear_errors(run: Run) -> None:
 def test_jobs_wait_and_show(run: Run, ontology_file: Path, tmp_path: Path) -> None:
     from PIL import Image
 
-    from image_server import serve_folder
+    from tests.image_server import serve_folder
     from predhub import Client, NewSample
 
     Image.new("RGB", (64, 32)).save(tmp_path / "x.png")

@@ -161,14 +161,14 @@ class _Writer:
         for key, boxes in self._boxes.items():
             sample_id = self.target.samples[key].id
             into = again if sample_id in self.written else fresh
-            into.objects.extend(
+            rows = [
                 (ls_id, sample_id, pos, b[1], "box", b[2], b[3], b[4], b[5], 0.0, b[6],
                  (b[4] - b[2]) * (b[5] - b[3]), None, None, None, None, None, b[7])
                 for pos, b in enumerate(boxes)
-            )  # fmt: skip
-            into.labels.append((ls_id, sample_id, "labeled", None, None, len(boxes)))
-            into.records.append(len(into.records))
-            into.object_counts.append(len(boxes))
+            ]  # fmt: skip
+            into.add(
+                len(into.records), (ls_id, sample_id, "labeled", None, None, len(rows)), rows, boxes=False
+            )
             into.total += 1
         for key, label in self._buffer.items():
             sample_id = self.target.samples[key].id
@@ -179,10 +179,8 @@ class _Writer:
                 if label.classifications
                 else None
             )
-            into.labels.append((ls_id, sample_id, label.status.value, label.score, classes, len(rows)))
-            into.objects.extend(rows)
-            into.records.append(len(into.records))
-            into.object_counts.append(len(rows))
+            label_row = (ls_id, sample_id, label.status.value, label.score, classes, len(rows))
+            into.add(len(into.records), label_row, rows, boxes=False)
             into.total += 1
         for prepared, mode in ((fresh, self.on_conflict), (again, OnConflict.APPEND)):
             if prepared.labels:

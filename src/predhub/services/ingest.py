@@ -170,6 +170,17 @@ class Prepared:
     def rejected(self) -> int:
         return len({d.record for d in self.errors})
 
+    def add(
+        self, record: int, label_row: tuple[Any, ...], rows: list[tuple[Any, ...]], *, boxes: bool
+    ) -> None:
+        """Accept one label: ``label_row`` is LABEL_COLUMNS but ``max_confidence``; ``rows`` are its
+        objects as BOX_COLUMNS (``boxes``) or OBJECT_COLUMNS tuples. Derives the class stats."""
+        (self.boxes if boxes else self.objects).extend(rows)
+        best = _class_stats(rows, 8 if boxes else 10, label_row[0], label_row[1], self.stats)
+        self.labels.append((*label_row, best))
+        self.records.append(record)
+        self.object_counts.append(label_row[5])
+
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -329,7 +340,7 @@ def prepare(
             if sample is not None and record.status in _STATUSES:
                 boxes = _struct_objects(record.objects, box_classes, label_set_id, sample)
                 if boxes is not None:
-                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes), None)
+                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes))
             if boxes is None:
                 record = orjson.loads(_encode(record))  # the core path reads the plain JSON shape
         if boxes is None:
@@ -352,7 +363,6 @@ def prepare(
                 label.score,
                 classifications,
                 len(rows),
-                None,
             )
         assert sample is not None
         if sample.id in seen:
@@ -360,12 +370,7 @@ def prepare(
             continue
         seen[sample.id] = i
         if boxes is not None:
-            out.boxes.extend(boxes)
-            best = _class_stats(boxes, 8, label_set_id, sample.id, out.stats)
+            out.add(i, label_row, boxes, boxes=True)
         else:
-            out.objects.extend(rows)
-            best = _class_stats(rows, 10, label_set_id, sample.id, out.stats)
-        out.labels.append((*label_row[:6], best))
-        out.records.append(i)
-        out.object_counts.append(label_row[5])
+            out.add(i, label_row, rows, boxes=False)
     return out
