@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hub_process import HubProcess, postgres_database
+from tests.hub_process import HubProcess, postgres_database
 
 ONTOLOGY = {
     "objects": [{"name": "car", "kind": "box"}, {"name": "person", "kind": "box"}],
@@ -24,9 +21,8 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp(f"search-{request.param}")
     with (
         postgres_database() if request.param == "postgres" else _none() as url,
-        HubProcess(folder, url) as hub,httpx.Client(
-        base_url=f"{hub.url}/api/v1", headers={"Authorization": f"Bearer {hub.token}"}
-    ) as c
+        HubProcess(folder, url) as hub,
+        httpx.Client(base_url=f"{hub.url}/api/v1", headers={"Authorization": f"Bearer {hub.token}"}) as c,
     ):
         yield c
 

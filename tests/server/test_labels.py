@@ -10,9 +10,9 @@ import numpy as np
 import orjson
 import pytest
 
-from hub_fixtures import assert_error
 from predhub.core.mask import Mask
 from predhub.core.serde import label_from_dict, label_to_dict
+from tests.hub_fixtures import assert_error
 
 
 def _mask() -> dict[str, Any]:
