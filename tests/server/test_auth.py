@@ -8,9 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Hub
-
-from .test_errors import assert_error
+from tests.hub_fixtures import Hub, assert_error
 
 
 def make_user(api: httpx.Client, name: str) -> tuple[dict[str, Any], str]:

@@ -170,17 +170,6 @@ class Prepared:
     def rejected(self) -> int:
         return len({d.record for d in self.errors})
 
-    def add(
-        self, record: int, label_row: tuple[Any, ...], rows: list[tuple[Any, ...]], *, boxes: bool
-    ) -> None:
-        """Accept one label: ``label_row`` is LABEL_COLUMNS but ``max_confidence``; ``rows`` are its
-        objects as BOX_COLUMNS (``boxes``) or OBJECT_COLUMNS tuples. Derives the class stats."""
-        (self.boxes if boxes else self.objects).extend(rows)
-        best = _class_stats(rows, 8 if boxes else 10, label_row[0], label_row[1], self.stats)
-        self.labels.append((*label_row, best))
-        self.records.append(record)
-        self.object_counts.append(label_row[5])
-
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -294,24 +283,66 @@ def object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ...
     return _object_rows(label, ls_id, sample_id)
 
 
+def add_label(out: Prepared, label: Label, ls_id: int, sample_id: int, record: int | None = None) -> None:
+    """Add an already validated neutral label to ``out``: its label, object and stats rows.
+
+    What format imports call: they build :class:`Label` objects themselves and must not need to know
+    the row shapes, which change with the schema.
+    """
+    classifications = (
+        _dumps([classification_to_dict(c) for c in label.classifications]) if label.classifications else None
+    )
+    add_object_rows(
+        out,
+        ls_id,
+        sample_id,
+        _object_rows(label, ls_id, sample_id),
+        status=label.status.value,
+        score=label.score,
+        classifications=classifications,
+        record=record,
+    )
+
+
+def add_object_rows(
+    out: Prepared,
+    ls_id: int,
+    sample_id: int,
+    rows: list[tuple[Any, ...]],
+    *,
+    status: str = "labeled",
+    score: float | None = None,
+    classifications: str | None = None,
+    record: int | None = None,
+) -> None:
+    """Add one label made of ready ``objects`` rows (:data:`OBJECT_COLUMNS` order) to ``out``, with its
+    label row and class stats. ``classifications`` is the label's JSON text, or None."""
+    best = _class_stats(rows, 10, ls_id, sample_id, out.stats)
+    out.labels.append((ls_id, sample_id, status, score, classifications, len(rows), best))
+    out.objects.extend(rows)
+    out.records.append(len(out.records) if record is None else record)
+    out.object_counts.append(len(rows))
+    out.total += 1 if record is None else 0
+
+
 def _core_path(
-    record: Any, ontology: Ontology, sample: SampleInfo | None, index: int, ls_id: int
-) -> tuple[Label | None, list[tuple[Any, ...]], list[Detail]]:
+    record: Any, ontology: Ontology, sample: SampleInfo | None, index: int
+) -> tuple[Label | None, list[Detail]]:
     try:
         label = label_from_dict(record)
     except FieldError as exc:
         errors = [Detail(index, exc.field or None, exc.message)]
         if sample is None and isinstance(record, dict) and isinstance(record.get("sample"), str):
             errors.insert(0, Detail(index, "sample", f"unknown sample key {record['sample']!r}"))
-        return None, [], errors
+        return None, errors
     errors = []
     if sample is None:
         errors.append(Detail(index, "sample", f"unknown sample key {label.sample_key!r}"))
     w, h = (sample.width, sample.height) if sample is not None else (None, None)
     errors.extend(Detail(index, e.field, e.message) for e in validate_label(label, ontology, w, h))
     if errors or sample is None:
-        return None, [], errors
-    return label, _object_rows(label, ls_id, sample.id), []
+        return None, errors
+    return label, []
 
 
 def prepare(
@@ -333,44 +364,36 @@ def prepare(
                 record = msgspec.convert(record, BoxRecord)
         sample: SampleInfo | None = None
         boxes: list[tuple[Any, ...]] | None = None
-        rows: list[tuple[Any, ...]] = []
+        label: Label | None = None
         label_row: tuple[Any, ...] = ()
         if type(record) is BoxRecord:
             sample = samples.get(record.sample)
             if sample is not None and record.status in _STATUSES:
                 boxes = _struct_objects(record.objects, box_classes, label_set_id, sample)
                 if boxes is not None:
-                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes))
+                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes), None)
             if boxes is None:
                 record = orjson.loads(_encode(record))  # the core path reads the plain JSON shape
         if boxes is None:
             if type(record) is dict and type(record.get("sample")) is str:
                 sample = samples.get(record["sample"])
-            label, rows, errors = _core_path(record, ontology, sample, i, label_set_id)
+            label, errors = _core_path(record, ontology, sample, i)
             if errors:
                 out.errors.extend(errors)
                 continue
             assert label is not None and sample is not None
-            classifications = (
-                _dumps([classification_to_dict(c) for c in label.classifications])
-                if label.classifications
-                else None
-            )
-            label_row = (
-                label_set_id,
-                sample.id,
-                label.status.value,
-                label.score,
-                classifications,
-                len(rows),
-            )
         assert sample is not None
         if sample.id in seen:
             out.errors.append(Detail(i, "sample", f"repeats the sample of record {seen[sample.id]}"))
             continue
         seen[sample.id] = i
-        if boxes is not None:
-            out.add(i, label_row, boxes, boxes=True)
-        else:
-            out.add(i, label_row, rows, boxes=False)
+        if boxes is None:
+            assert label is not None
+            add_label(out, label, label_set_id, sample.id, i)
+            continue
+        out.boxes.extend(boxes)
+        best = _class_stats(boxes, 8, label_set_id, sample.id, out.stats)
+        out.labels.append((*label_row[:6], best))
+        out.records.append(i)
+        out.object_counts.append(label_row[5])
     return out
