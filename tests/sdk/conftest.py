@@ -12,17 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import predhub
 from hub_process import HubProcess, postgres_database
-
-ONTOLOGY = {
-    "objects": [
-        {"name": "car", "kind": "box"},
-        {"name": "person", "kind": "box"},
-        {"name": "road", "kind": "polygon"},
-    ],
-    "classifications": [
-        {"name": "weather", "kind": "single", "options": [{"name": "sun"}, {"name": "rain"}]}
-    ],
-}
+from sdk_helpers import ONTOLOGY
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

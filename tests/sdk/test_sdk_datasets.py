@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ONTOLOGY
 
 import predhub
+from sdk_helpers import ONTOLOGY
 
 
 def test_create_get_and_find_by_name(client: predhub.Client) -> None:

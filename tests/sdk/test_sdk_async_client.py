@@ -6,7 +6,6 @@ import asyncio
 import io
 
 import pytest
-from conftest import ONTOLOGY
 from PIL import Image
 
 import predhub
@@ -15,6 +14,7 @@ from hub_process import HubProcess
 from predhub import Box, Label, Object
 from predhub.sdk import _calls as api
 from predhub.sdk._encoding import ChunkPlan
+from sdk_helpers import ONTOLOGY
 
 
 def _png() -> bytes:

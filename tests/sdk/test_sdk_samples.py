@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import ONTOLOGY
 from PIL import Image
 
 import predhub
+from sdk_helpers import ONTOLOGY
 
 
 def _png(width: int, height: int) -> bytes:

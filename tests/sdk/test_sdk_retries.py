@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import ONTOLOGY
 
 import predhub
 from flaky_proxy import FlakyProxy
 from hub_process import HubProcess
+from sdk_helpers import ONTOLOGY
 
 FAST = predhub.RetryPolicy(max_retries=3, backoff=0.01, max_backoff=0.05)
 

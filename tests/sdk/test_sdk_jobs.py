@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import ONTOLOGY
 from PIL import Image
 
 import predhub
 from hub_process import HubProcess
 from image_server import serve_folder
+from sdk_helpers import ONTOLOGY
 
 
 @pytest.fixture
