@@ -18,43 +18,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hub_fixtures import ONTOLOGY, Hub
 from hub_process import HubProcess, postgres_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-class Hub:
-    """A running hub for tests: its URL and admin token, its data folder, its process."""
-
-    def __init__(self, server: HubProcess) -> None:
-        self.server = server
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def token(self) -> str:
-        return self.server.token
-
-    @property
-    def data_dir(self) -> Path:
-        return self.server.folder / "data"
-
-    @property
-    def process(self) -> object:
-        return self.server.process
-
-    def api(self, token: str | None = None, **kwargs: object) -> httpx.Client:
-        """An httpx client for ``/api/v1`` with a bearer token (the admin's unless given)."""
-        headers = {"Authorization": f"Bearer {token or self.token}"} if token != "" else {}
-        return httpx.Client(base_url=f"{self.url}/api/v1", headers=headers, timeout=60.0, **kwargs)  # type: ignore[arg-type]
-
-    def kill(self) -> None:
-        self.server.kill()
-
-    def restart(self) -> None:
-        self.server.start()
 
 
 def _start(backend: str, folder: Path, stack: ExitStack, **env: str) -> Hub:
@@ -86,25 +53,6 @@ def fresh_hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
 def api(hub: Hub) -> Iterator[httpx.Client]:
     with hub.api() as client:
         yield client
-
-
-ONTOLOGY = {
-    "objects": [
-        {"name": "car", "kind": "box", "classifications": [
-            {"name": "color", "kind": "single", "options": [
-                {"name": "red"}, {"name": "blue", "classifications": [
-                    {"name": "shade", "kind": "text"}]}]}]},
-        {"name": "person", "kind": "box"},
-        {"name": "road", "kind": "polygon"},
-        {"name": "lane", "kind": "polyline"},
-        {"name": "head", "kind": "point"},
-        {"name": "sky", "kind": "mask"},
-    ],
-    "classifications": [
-        {"name": "weather", "kind": "single", "options": [{"name": "sun"}, {"name": "rain"}]},
-        {"name": "tags", "kind": "multi", "options": [{"name": "night"}, {"name": "blurry"}]},
-    ],
-}  # fmt: skip
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from test_errors import assert_error
 
-from conftest import Hub
+from hub_fixtures import Hub, assert_error
 
 
 def make_user(api: httpx.Client, name: str) -> tuple[dict[str, Any], str]:

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from test_errors import assert_error
 
-from conftest import ONTOLOGY
+from hub_fixtures import ONTOLOGY, assert_error
 
 
 def test_create_get_delete(api: httpx.Client, unique: Callable[[str], str]) -> None:

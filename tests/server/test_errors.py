@@ -6,21 +6,7 @@ from typing import Any
 
 import httpx
 
-from conftest import Hub
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert set(error) == {"code", "message", "details"}
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    for detail in error["details"]:
-        assert {"record", "field", "message"} <= set(detail)
-    return error  # type: ignore[no-any-return]
+from hub_fixtures import Hub, assert_error
 
 
 def test_missing_and_bad_tokens_are_401(hub: Hub) -> None:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from test_errors import assert_error
+
+from hub_fixtures import assert_error
 
 
 def test_dataset_create_once(api: httpx.Client, unique: Callable[[str], str]) -> None:

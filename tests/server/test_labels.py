@@ -8,8 +8,8 @@ import httpx
 import numpy as np
 import orjson
 import pytest
-from test_errors import assert_error
 
+from hub_fixtures import assert_error
 from predhub.core.mask import Mask
 from predhub.core.serde import label_from_dict, label_to_dict
 

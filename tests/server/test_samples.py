@@ -13,7 +13,8 @@ import httpx
 import orjson
 import pytest
 from PIL import Image
-from test_errors import assert_error
+
+from hub_fixtures import assert_error
 
 
 def png(width: int, height: int) -> bytes:

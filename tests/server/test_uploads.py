@@ -9,9 +9,8 @@ from typing import Any
 
 import httpx
 import orjson
-from test_errors import assert_error
 
-from conftest import ONTOLOGY, Hub
+from hub_fixtures import ONTOLOGY, Hub, assert_error
 
 
 def chunk_body(records: list[dict[str, Any]]) -> bytes:
@@ -64,7 +63,7 @@ def test_chunks_retries_and_complete(api: httpx.Client, label_set: dict[str, Any
     done = api.post(f"/uploads/{job['id']}/complete").json()
     assert (done["status"], done["progress"]) == ("done", 1.0)  # partial mode: rejected records don't fail it
     # A finished upload takes no more chunks.
-    assert_error(put_chunk(api, job["id"], 1, [boxes("img-06")]), 409, "conflict")
+    assert_error(put_chunk(api, job["id"], 5, [boxes("img-06")]), 409, "conflict")
 
 
 def test_strict_chunk_with_an_error_stores_nothing_and_fails_the_job(

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from predhub.core import Label
-from predhub.core.serde import classification_to_dict
 from predhub.formats import (
     Framing,
     ImportMode,
@@ -38,9 +37,9 @@ from predhub.formats.registry import UnknownFormat
 from predhub.services import access, datasets, labels
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid
-from predhub.services.ingest import Prepared, SampleInfo, object_rows
+from predhub.services.ingest import Prepared, SampleInfo, add_label
 from predhub.services.labels import Mode, OnConflict
-from predhub.store.db import Database, json_dumps
+from predhub.store.db import Database
 from predhub.store.jobs import JobContext, enqueue, handler
 from predhub.store.schema import datasets as datasets_table
 from predhub.store.schema import jobs, samples
@@ -139,17 +138,7 @@ class _Writer:
         for key, label in self._buffer.items():
             sample_id = self.target.samples[key].id
             into = again if sample_id in self.written else fresh
-            rows = object_rows(label, ls_id, sample_id)
-            classes = (
-                json_dumps([classification_to_dict(c) for c in label.classifications])
-                if label.classifications
-                else None
-            )
-            into.labels.append((ls_id, sample_id, label.status.value, label.score, classes, len(rows)))
-            into.objects.extend(rows)
-            into.records.append(len(into.records))
-            into.object_counts.append(len(rows))
-            into.total += 1
+            add_label(into, label, ls_id, sample_id)
         for prepared, mode in ((fresh, self.on_conflict), (again, OnConflict.APPEND)):
             if prepared.labels:
                 result = labels.store(self.conn, ls_id, prepared, Mode.PARTIAL, mode)

@@ -283,24 +283,42 @@ def object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ...
     return _object_rows(label, ls_id, sample_id)
 
 
+def add_label(out: Prepared, label: Label, ls_id: int, sample_id: int, record: int | None = None) -> None:
+    """Add an already validated neutral label to ``out``: its label, object and stats rows.
+
+    What format imports call: they build :class:`Label` objects themselves and must not need to know
+    the row shapes, which change with the schema.
+    """
+    rows = _object_rows(label, ls_id, sample_id)
+    classifications = (
+        _dumps([classification_to_dict(c) for c in label.classifications]) if label.classifications else None
+    )
+    best = _class_stats(rows, 10, ls_id, sample_id, out.stats)
+    out.labels.append((ls_id, sample_id, label.status.value, label.score, classifications, len(rows), best))
+    out.objects.extend(rows)
+    out.records.append(len(out.records) if record is None else record)
+    out.object_counts.append(len(rows))
+    out.total += 1 if record is None else 0
+
+
 def _core_path(
-    record: Any, ontology: Ontology, sample: SampleInfo | None, index: int, ls_id: int
-) -> tuple[Label | None, list[tuple[Any, ...]], list[Detail]]:
+    record: Any, ontology: Ontology, sample: SampleInfo | None, index: int
+) -> tuple[Label | None, list[Detail]]:
     try:
         label = label_from_dict(record)
     except FieldError as exc:
         errors = [Detail(index, exc.field or None, exc.message)]
         if sample is None and isinstance(record, dict) and isinstance(record.get("sample"), str):
             errors.insert(0, Detail(index, "sample", f"unknown sample key {record['sample']!r}"))
-        return None, [], errors
+        return None, errors
     errors = []
     if sample is None:
         errors.append(Detail(index, "sample", f"unknown sample key {label.sample_key!r}"))
     w, h = (sample.width, sample.height) if sample is not None else (None, None)
     errors.extend(Detail(index, e.field, e.message) for e in validate_label(label, ontology, w, h))
     if errors or sample is None:
-        return None, [], errors
-    return label, _object_rows(label, ls_id, sample.id), []
+        return None, errors
+    return label, []
 
 
 def prepare(
@@ -322,7 +340,7 @@ def prepare(
                 record = msgspec.convert(record, BoxRecord)
         sample: SampleInfo | None = None
         boxes: list[tuple[Any, ...]] | None = None
-        rows: list[tuple[Any, ...]] = []
+        label: Label | None = None
         label_row: tuple[Any, ...] = ()
         if type(record) is BoxRecord:
             sample = samples.get(record.sample)
@@ -335,36 +353,22 @@ def prepare(
         if boxes is None:
             if type(record) is dict and type(record.get("sample")) is str:
                 sample = samples.get(record["sample"])
-            label, rows, errors = _core_path(record, ontology, sample, i, label_set_id)
+            label, errors = _core_path(record, ontology, sample, i)
             if errors:
                 out.errors.extend(errors)
                 continue
             assert label is not None and sample is not None
-            classifications = (
-                _dumps([classification_to_dict(c) for c in label.classifications])
-                if label.classifications
-                else None
-            )
-            label_row = (
-                label_set_id,
-                sample.id,
-                label.status.value,
-                label.score,
-                classifications,
-                len(rows),
-                None,
-            )
         assert sample is not None
         if sample.id in seen:
             out.errors.append(Detail(i, "sample", f"repeats the sample of record {seen[sample.id]}"))
             continue
         seen[sample.id] = i
-        if boxes is not None:
-            out.boxes.extend(boxes)
-            best = _class_stats(boxes, 8, label_set_id, sample.id, out.stats)
-        else:
-            out.objects.extend(rows)
-            best = _class_stats(rows, 10, label_set_id, sample.id, out.stats)
+        if boxes is None:
+            assert label is not None
+            add_label(out, label, label_set_id, sample.id, i)
+            continue
+        out.boxes.extend(boxes)
+        best = _class_stats(boxes, 8, label_set_id, sample.id, out.stats)
         out.labels.append((*label_row[:6], best))
         out.records.append(i)
         out.object_counts.append(label_row[5])
