@@ -6,7 +6,6 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from hub_process import HubProcess
 from predhub.cli.main import cli
 
 __all__ = ["Run"]
@@ -15,12 +14,14 @@ __all__ = ["Run"]
 class Run:
     """``run("datasets", "list")`` invokes the predhub command as a user would, against the hub."""
 
-    def __init__(self, hub: HubProcess, tmp_path: Path) -> None:
+    def __init__(self, url: str, token: str, tmp_path: Path) -> None:
         # No ambient config: the URL and token come from the environment, as in CI.
         self.env = {
-            "PREDHUB_URL": hub.url,
-            "PREDHUB_TOKEN": hub.token,
+            "PREDHUB_URL": url,
+            "PREDHUB_TOKEN": token,
             "PREDHUB_CONFIG": str(tmp_path / "none.json"),
+            # wide enough that rich never folds the long unique names of the shared hub's datasets
+            "COLUMNS": "300",
         }
         self.runner = CliRunner()
 

@@ -1,30 +1,22 @@
-"""Fixtures of the CLI tests: a real hub subprocess, and a CliRunner pointed at it by environment."""
+"""Fixtures of the CLI tests: a CliRunner pointed, by environment, at the shared real hub."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
+import uuid
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from cli_helpers import Run
-from hub_process import HubProcess, postgres_database
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    folder = tmp_path_factory.mktemp(f"cli-hub-{request.param}")
-    if request.param == "sqlite":
-        with HubProcess(folder) as server:
-            yield server
-    else:
-        with postgres_database() as url, HubProcess(folder, url) as server:
-            yield server
+from hub_fixtures import Hub
 
 
 @pytest.fixture
-def run(hub: HubProcess, tmp_path: Path) -> Run:
-    return Run(hub, tmp_path)
+def name(request: pytest.FixtureRequest) -> str:
+    """A dataset name no other test uses (the session hub is shared by every test module)."""
+    return f"{request.node.originalname}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def run(hub: Hub, tmp_path: Path) -> Run:
+    return Run(hub.url, hub.token, tmp_path)

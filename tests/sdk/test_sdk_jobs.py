@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import predhub
-from hub_process import HubProcess
+from hub_fixtures import Hub
 from image_server import serve_folder
 from sdk_helpers import ONTOLOGY
 
@@ -21,8 +21,8 @@ def images(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_wait_for_the_job_that_reads_url_image_sizes(client: predhub.Client, images: Path) -> None:
-    dataset = client.create_dataset("sized-by-job", ONTOLOGY)
+def test_wait_for_the_job_that_reads_url_image_sizes(client: predhub.Client, images: Path, name: str) -> None:
+    dataset = client.create_dataset(name, ONTOLOGY)
     with serve_folder(images) as base:
         result = client.add_samples(
             dataset,
@@ -44,10 +44,10 @@ def test_wait_for_the_job_that_reads_url_image_sizes(client: predhub.Client, ima
     assert client.get_job(job_id) == job
 
 
-def test_the_async_client_waits_too(hub: HubProcess, images: Path) -> None:
+def test_the_async_client_waits_too(hub: Hub, images: Path, name: str) -> None:
     async def scenario(base: str) -> predhub.Job:
         async with predhub.AsyncClient(hub.url, hub.token) as client:
-            dataset = await client.create_dataset("sized-async", ONTOLOGY)
+            dataset = await client.create_dataset(name, ONTOLOGY)
             result = await client.add_samples(dataset, [predhub.NewSample("a", url=f"{base}/a.png")])
             return await client.wait_job(result.jobs[0], poll_interval=0.05)
 
