@@ -36,9 +36,7 @@ def _dataset_with_samples(run: Run, name: str, ontology_file: Path, n: int) -> i
 
 
 def test_datasets_create_list_show_delete(run: Run, ontology_file: Path, name: str) -> None:
-    out = run(
-        "datasets", "create", name, "--ontology", str(ontology_file), "--description", "d"
-    ).output
+    out = run("datasets", "create", name, "--ontology", str(ontology_file), "--description", "d").output
     assert "created dataset" in out and name in out
     listed = json.loads(run("datasets", "list", "--json").output)
     mine = next(d for d in listed if d["name"] == name)
@@ -62,9 +60,7 @@ def test_a_bad_ontology_file_names_the_field(run: Run, tmp_path: Path, name: str
 
 def test_label_sets_create_and_list(run: Run, ontology_file: Path, name: str) -> None:
     run("datasets", "create", name, "--ontology", str(ontology_file))
-    out = run(
-        "label-sets", "create", name, "yolo", "--model-name", "yolov8n", "--model-version", "8"
-    ).output
+    out = run("label-sets", "create", name, "yolo", "--model-name", "yolov8n", "--model-version", "8").output
     assert "created label set" in out
     run("label-sets", "create", name, "gt", "--kind", "ground_truth")
     listed = json.loads(run("label-sets", "list", name, "--json").output)
@@ -110,7 +106,8 @@ def test_upload_ndjson_then_show_the_job(run: Run, ontology_file: Path, tmp_path
 
 
 def test_upload_a_json_array_with_a_bad_record_fails_and_names_it(
-    run: Run, ontology_file: Path, tmp_path: Path, name: str) -> None:
+    run: Run, ontology_file: Path, tmp_path: Path, name: str
+) -> None:
     _dataset_with_samples(run, name, ontology_file, 3)
     run("label-sets", "create", name, "preds")
     labels = tmp_path / "labels.json"
@@ -150,12 +147,15 @@ def test_jobs_wait_and_show(run: Run, ontology_file: Path, tmp_path: Path, name:
     from predhub import Client, NewSample
 
     Image.new("RGB", (64, 32)).save(tmp_path / "x.png")
-    created = json.loads(
-        run("datasets", "create", name, "--ontology", str(ontology_file), "--json").output
-    )
+    created = json.loads(run("datasets", "create", name, "--ontology", str(ontology_file), "--json").output)
     with serve_folder(tmp_path) as base, Client(run.env["PREDHUB_URL"], run.env["PREDHUB_TOKEN"]) as client:
         [job_id] = client.add_samples(created["id"], [NewSample("x", url=f"{base}/x.png")]).jobs
         job = json.loads(run("jobs", "wait", str(job_id), "--poll-interval", "0.05", "--json").output)
     assert (job["kind"], job["status"], job["progress"]) == ("sample_sizes", "done", 1.0)
     shown = run("jobs", "show", str(job_id)).output
     assert f"job {job_id} (sample_sizes): done 100%" in shown
+    listed = json.loads(run("jobs", "list", "--json").output)
+    assert {"id": job_id, "kind": "sample_sizes", "status": "done"}.items() <= next(
+        j for j in listed if j["id"] == job_id
+    ).items()
+    assert "sample_sizes" in run("jobs", "list").output

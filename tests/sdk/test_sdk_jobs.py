@@ -42,6 +42,7 @@ def test_wait_for_the_job_that_reads_url_image_sizes(client: predhub.Client, ima
     sizes = {s.key: (s.width, s.height) for s in client.list_samples(dataset)}
     assert sizes == {"a": (120, 80), "b": (33, 44), "c": (None, None), "d": (120, 80)}
     assert client.get_job(job_id) == job
+    assert job_id in {j.id for j in client.list_jobs(page_size=1)}  # every page
 
 
 def test_the_async_client_waits_too(hub: Hub, images: Path, name: str) -> None:

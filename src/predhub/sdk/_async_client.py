@@ -272,9 +272,9 @@ class AsyncClient(BaseClient):
 
     # --- labels ------------------------------------------------------------------------------------
 
-    async def put_label(self, label_set: LabelSetRef, label: LabelLike) -> None:
-        """Set one sample's label in the set, replacing what was there."""
-        await self._send(api.put_label(ref_id(label_set), label))
+    async def put_label(self, label_set: LabelSetRef, label: LabelLike) -> Label:
+        """Set one sample's label in the set, replacing what was there; returns it as stored."""
+        return await self._send(api.put_label(ref_id(label_set), label))
 
     async def add_labels(
         self,
@@ -360,6 +360,10 @@ class AsyncClient(BaseClient):
         return await self._send(api.get_upload(ref_id(job)))
 
     # --- jobs --------------------------------------------------------------------------------------
+
+    def list_jobs(self, *, page_size: int | None = None) -> AsyncIterator[Job]:
+        """The server-side jobs of the workspaces the token can see, oldest first."""
+        return self._pages(lambda cursor: api.list_jobs(cursor, page_size))
 
     async def get_job(self, job_id: int) -> Job:
         return await self._send(api.get_job(job_id))

@@ -57,6 +57,7 @@ __all__ = [
     "get_upload",
     "import_file",
     "list_datasets",
+    "list_jobs",
     "list_label_sets",
     "list_labels",
     "list_samples",
@@ -254,12 +255,12 @@ def _label(data: dict[str, Any]) -> Label:
     return label_from_dict(data)
 
 
-def put_label(label_set_id: int, label: LabelLike) -> Call[None]:
+def put_label(label_set_id: int, label: LabelLike) -> Call[Label]:
     record = label_record(label)
     key = record.get("sample")
     if not isinstance(key, str) or not key:
         raise ValueError("a label needs its sample key ('sample')")
-    return _json_body("PUT", f"/label-sets/{label_set_id}/labels/{_seg(key)}", record, _nothing)
+    return _json_body("PUT", f"/label-sets/{label_set_id}/labels/{_seg(key)}", record, _model(_label))
 
 
 def add_labels(
@@ -374,6 +375,10 @@ def post_records(
         params=_format_params(format, options, mode=mode, on_conflict=on_conflict),
         idempotency_key=_key(),
     )
+
+
+def list_jobs(cursor: str | None = None, limit: int | None = None) -> Call[Page[Job]]:
+    return Call("GET", "/jobs", _page(Job.from_json), params=_paging(cursor, limit))
 
 
 def get_job(job_id: int) -> Call[Job]:

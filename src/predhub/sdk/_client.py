@@ -269,9 +269,9 @@ class Client(BaseClient):
 
     # --- labels ------------------------------------------------------------------------------------
 
-    def put_label(self, label_set: LabelSetRef, label: LabelLike) -> None:
-        """Set one sample's label in the set, replacing what was there."""
-        self._send(api.put_label(ref_id(label_set), label))
+    def put_label(self, label_set: LabelSetRef, label: LabelLike) -> Label:
+        """Set one sample's label in the set, replacing what was there; returns it as stored."""
+        return self._send(api.put_label(ref_id(label_set), label))
 
     def add_labels(
         self,
@@ -415,6 +415,10 @@ class Client(BaseClient):
         return report
 
     # --- jobs --------------------------------------------------------------------------------------
+
+    def list_jobs(self, *, page_size: int | None = None) -> Iterator[Job]:
+        """The server-side jobs of the workspaces the token can see, oldest first."""
+        return self._pages(lambda cursor: api.list_jobs(cursor, page_size))
 
     def get_job(self, job_id: int) -> Job:
         return self._send(api.get_job(job_id))
