@@ -37,6 +37,8 @@ from predhub.sdk._models import (
     Sample,
     SamplesResult,
     UploadJob,
+    User,
+    Workspace,
 )
 from predhub.sdk._samples import SamplePlan, read_image
 from predhub.sdk._types import (
@@ -139,6 +141,27 @@ class Client(BaseClient):
 
     def me(self) -> Me:
         return self._send(api.me())
+
+    # --- users and workspaces (docs/api.md) -------------------------------------------------------
+
+    def create_user(self, name: str, *, is_admin: bool = False) -> User:
+        """A new user (admins only); give them a token with :meth:`create_token`."""
+        return self._send(api.create_user(name, is_admin))
+
+    def create_token(self, user: User | int, *, name: str | None = None) -> str:
+        """A new API token for a user (an admin, or the user themself)."""
+        return self._send(api.create_token(user if isinstance(user, int) else user.id, name))
+
+    def list_workspaces(self) -> Iterator[Workspace]:
+        return self._pages(lambda cursor: api.list_workspaces(cursor))
+
+    def create_workspace(self, name: str) -> Workspace:
+        return self._send(api.create_workspace(name))
+
+    def add_member(self, workspace: Workspace | int, user: User | int) -> None:
+        """Let a user see the workspace's datasets."""
+        workspace_id = workspace if isinstance(workspace, int) else workspace.id
+        self._send(api.add_member(workspace_id, user if isinstance(user, int) else user.id))
 
     # --- datasets ----------------------------------------------------------------------------------
 
@@ -263,6 +286,26 @@ class Client(BaseClient):
     def list_label_sets(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[LabelSet]:
         dataset_id = ref_id(dataset)
         return self._pages(lambda cursor: api.list_label_sets(dataset_id, cursor, page_size))
+
+    def update_label_set(
+        self,
+        label_set: LabelSetRef,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        model_name: str | None = None,
+        model_version: str | None = None,
+        class_mapping: Mapping[str, str] | None = None,
+    ) -> LabelSet:
+        """Change what is given (None leaves a field as it is)."""
+        changes = {
+            "name": name,
+            "description": description,
+            "model_name": model_name,
+            "model_version": model_version,
+            "class_mapping": None if class_mapping is None else dict(class_mapping),
+        }
+        return self._send(api.update_label_set(ref_id(label_set), changes))
 
     def delete_label_set(self, label_set: LabelSetRef) -> None:
         self._send(api.delete_label_set(ref_id(label_set)))
