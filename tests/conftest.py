@@ -7,7 +7,6 @@ own, for tests that kill and restart it.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -16,10 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hub_fixtures import ONTOLOGY, Hub
-from hub_process import HubProcess, postgres_database
+from tests.hub_fixtures import ONTOLOGY, Hub
+from tests.hub_process import HubProcess, postgres_database
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

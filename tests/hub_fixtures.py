@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from hub_process import HubProcess
+from tests.hub_process import HubProcess
 
 __all__ = ["ONTOLOGY", "Hub", "assert_error"]
 

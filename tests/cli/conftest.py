@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import Run
-from hub_fixtures import Hub
+from tests.cli_helpers import Run
+from tests.hub_fixtures import Hub
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from hub_process import SRC, free_port
 from predhub import Client
 from predhub.cli.main import cli
+from tests.hub_process import SRC, free_port
 
 
 @pytest.fixture

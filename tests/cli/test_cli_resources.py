@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import Run
+from tests.cli_helpers import Run
 
 ONTOLOGY = {"objects": [{"name": "car", "kind": "box"}, {"name": "person", "kind": "box"}]}
 
@@ -143,8 +143,8 @@ def test_an_unknown_job_and_a_bad_token_are_clear_errors(run: Run) -> None:
 def test_jobs_wait_and_show(run: Run, ontology_file: Path, tmp_path: Path, name: str) -> None:
     from PIL import Image
 
-    from image_server import serve_folder
     from predhub import Client, NewSample
+    from tests.image_server import serve_folder
 
     Image.new("RGB", (64, 32)).save(tmp_path / "x.png")
     created = json.loads(run("datasets", "create", name, "--ontology", str(ontology_file), "--json").output)

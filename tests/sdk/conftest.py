@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 import predhub
-from hub_fixtures import Hub
-from sdk_helpers import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 
 import predhub
-from flaky_proxy import FlakyProxy
-from hub_fixtures import Hub
 from predhub import Box, Label, Object
 from predhub.sdk import _calls as api
 from predhub.sdk._encoding import ChunkPlan
-from sdk_helpers import ONTOLOGY
+from tests.flaky_proxy import FlakyProxy
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 
 def _png() -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import predhub
-from sdk_helpers import ONTOLOGY
+from tests.sdk_helpers import ONTOLOGY
 
 
 def test_create_get_and_find_by_name(client: predhub.Client, name: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import predhub
-from hub_fixtures import Hub
-from hub_process import free_port
-from sdk_helpers import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.hub_process import free_port
+from tests.sdk_helpers import ONTOLOGY
 
 
 def test_a_bad_token_is_unauthorized(hub: Hub) -> None:

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 import predhub
-from hub_fixtures import Hub
-from image_server import serve_folder
-from sdk_helpers import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.image_server import serve_folder
+from tests.sdk_helpers import ONTOLOGY
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 import predhub
-from hub_fixtures import Hub
 from predhub import Box, Label, Object
-from sdk_helpers import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 CHUNKS = 100
 PER_CHUNK = 10

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import predhub
-from hub_fixtures import Hub
+from tests.hub_fixtures import Hub
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 import predhub
-from flaky_proxy import FlakyProxy
-from hub_fixtures import Hub
-from sdk_helpers import ONTOLOGY
+from tests.flaky_proxy import FlakyProxy
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 FAST = predhub.RetryPolicy(max_retries=3, backoff=0.01, max_backoff=0.05)
 

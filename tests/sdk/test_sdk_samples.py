@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import predhub
-from sdk_helpers import ONTOLOGY
+from tests.sdk_helpers import ONTOLOGY
 
 
 def _png(width: int, height: int) -> bytes:

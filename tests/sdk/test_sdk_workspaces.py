@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import predhub
-from hub_fixtures import Hub
-from sdk_helpers import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 
 def test_a_user_sees_only_the_datasets_of_their_workspaces(

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from hub_fixtures import Hub, assert_error
+from tests.hub_fixtures import Hub, assert_error
 
 
 def make_user(api: httpx.Client, name: str) -> tuple[dict[str, Any], str]:

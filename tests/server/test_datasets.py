@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from hub_fixtures import ONTOLOGY, assert_error
+from tests.hub_fixtures import ONTOLOGY, assert_error
 
 
 def test_create_get_delete(api: httpx.Client, unique: Callable[[str], str]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from hub_fixtures import Hub, assert_error
+from tests.hub_fixtures import Hub, assert_error
 
 
 def test_missing_and_bad_tokens_are_401(hub: Hub) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from hub_fixtures import assert_error
+from tests.hub_fixtures import assert_error
 
 
 def test_dataset_create_once(api: httpx.Client, unique: Callable[[str], str]) -> None:

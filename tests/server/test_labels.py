@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -9,9 +10,9 @@ import numpy as np
 import orjson
 import pytest
 
-from hub_fixtures import assert_error
 from predhub.core.mask import Mask
 from predhub.core.serde import label_from_dict, label_to_dict
+from tests.hub_fixtures import assert_error
 
 
 def _mask() -> dict[str, Any]:
@@ -237,3 +238,41 @@ def test_put_get_delete_one_label(api: httpx.Client, label_set: dict[str, Any]) 
     assert api.delete(url).status_code == 204
     assert_error(api.get(url), 404, "not_found")
     assert_error(api.delete(url), 404, "not_found")
+
+
+def test_concurrent_writes_to_the_same_labels_all_succeed_whole(hub: Any, label_set: dict[str, Any]) -> None:
+    """Racing replaces of the same labels (PostgreSQL takes them concurrently) never answer 5xx, and
+    every label ends up as exactly one writer's version."""
+
+    def body(writer: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "sample": f"img-{i:02d}",
+                "objects": [{"class": "car", "box": [writer, 0, writer + 1, 1]}] * (writer + 1),
+            }
+            for i in range(20)
+        ]
+
+    statuses: list[int] = []
+
+    def write(writer: int) -> None:
+        with hub.api() as client:
+            for _ in range(3):
+                statuses.append(
+                    client.post(f"/label-sets/{label_set['id']}/labels", json=body(writer)).status_code
+                )
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 12
+    with hub.api() as client:
+        labels = client.get(f"/label-sets/{label_set['id']}/labels").json()["items"]
+    assert len(labels) == 20
+    for label in labels:
+        writer = int(label["objects"][0]["box"][0])
+        assert label["objects"] == [{"class": "car", "box": [float(writer), 0.0, writer + 1.0, 1.0]}] * (
+            writer + 1
+        )

@@ -14,7 +14,7 @@ import orjson
 import pytest
 from PIL import Image
 
-from hub_fixtures import assert_error
+from tests.hub_fixtures import assert_error
 
 
 def png(width: int, height: int) -> bytes:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import orjson
 
-from hub_fixtures import ONTOLOGY, Hub, assert_error
+from tests.hub_fixtures import ONTOLOGY, Hub, assert_error
 
 
 def chunk_body(records: list[dict[str, Any]]) -> bytes:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub_process import postgres_database
 from predhub.store import Database, migrate
+from tests.hub_process import postgres_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

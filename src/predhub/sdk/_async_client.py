@@ -19,8 +19,10 @@ import httpx
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
+from predhub.sdk import _evaluations as ev_api
 from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
 from predhub.sdk._encoding import ChunkPlan
+from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
 from predhub.sdk._models import (
     Blob,
@@ -237,9 +239,12 @@ class AsyncClient(BaseClient):
         )
         return SamplesResult.merge([done[i] for i in range(len(batches))])
 
-    def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> AsyncIterator[Sample]:
+    def list_samples(
+        self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
+    ) -> AsyncIterator[Sample]:
+        """The dataset's samples; ``query`` filters them with the hub's search language."""
         dataset_id = ref_id(dataset)
-        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size))
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size, query))
 
     async def get_sample(self, sample_id: int) -> Sample:
         return await self._send(api.get_sample(sample_id))
@@ -339,6 +344,22 @@ class AsyncClient(BaseClient):
 
     async def delete_label(self, label_set: LabelSetRef, sample_key: str) -> None:
         await self._send(api.delete_label(ref_id(label_set), sample_key))
+
+    async def copy_label(
+        self,
+        label_set: LabelSetRef,
+        sample_key: str,
+        target: LabelSetRef,
+        *,
+        mode: str = "replace",
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Copy one sample's label into another label set of the dataset (``mode`` replace or append;
+        ``status`` e.g. "prelabel" to queue the copy for review)."""
+        result: dict[str, Any] = await self._send(
+            api.copy_label(ref_id(label_set), sample_key, ref_id(target), mode, status)
+        )
+        return result
 
     # --- upload jobs -------------------------------------------------------------------------------
 
@@ -452,6 +473,44 @@ class AsyncClient(BaseClient):
         return await self._send(
             api.post_records(ref_id(label_set), records, format, mode, on_conflict, options)
         )
+
+    # --- evaluations ---------------------------------------------------------------------------------
+
+    async def create_evaluation(
+        self,
+        ground_truth: LabelSetRef,
+        predictions: LabelSetRef,
+        *,
+        kind: str = "detection",
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Evaluation:
+        """Measure ``predictions`` against ``ground_truth`` on the server (a job)."""
+        call = ev_api.create_evaluation(ref_id(ground_truth), ref_id(predictions), kind, name, params)
+        created = await self._send(call)
+        return await self.wait_evaluation(created.id, timeout=timeout) if wait else created
+
+    async def get_evaluation(self, evaluation_id: int) -> Evaluation:
+        return await self._send(ev_api.get_evaluation(evaluation_id))
+
+    async def evaluation_samples(
+        self, evaluation_id: int, *, sort: str = "disagreement:desc", limit: int | None = None
+    ) -> list[EvaluationSample]:
+        """The first page of per-sample results (most disagreeing first by default)."""
+        page = await self._send(ev_api.evaluation_samples(evaluation_id, sort, None, limit))
+        return list(page.items)
+
+    async def wait_evaluation(
+        self, evaluation_id: int, *, poll_interval: float = 0.5, timeout: float | None = None
+    ) -> Evaluation:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ev = await self._send(ev_api.get_evaluation(evaluation_id))
+            if ev.finished or (deadline is not None and time.monotonic() >= deadline):
+                return ev
+            await asyncio.sleep(poll_interval)
 
     async def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
         """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""

@@ -12,12 +12,14 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from predhub.services.errors import Detail, ServiceError
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["CatchAll", "error_response", "install_error_handlers"]
 
 log = logging.getLogger("predhub.server")
 
@@ -81,13 +83,60 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     return error_response(422, f"{len(details)} invalid field(s) in the request", details)
 
 
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, f"internal error ({exc.__class__.__name__}); see the server log")
+def _integrity(exc: BaseException) -> bool:
+    # SQLAlchemy wraps driver errors; bulk inserts on the raw connection raise the driver's own.
+    return isinstance(exc, IntegrityError) or type(exc).__name__ in (
+        "IntegrityError",
+        "UniqueViolation",
+        "ForeignKeyViolation",
+    )
+
+
+class CatchAll:
+    """Turns any exception that escaped the handlers into a response in the one shape.
+
+    Starlette's own last-resort handler answers 500 but then re-raises, and uvicorn drops the
+    connection, so a keep-alive client's next request fails with a reset. This answers and returns.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:
+                raise  # too late for a clean answer
+            path = scope.get("path", "")
+            if _integrity(exc):
+                log.warning("integrity error on %s %s: %s", scope.get("method"), path, exc)
+                response = error_response(
+                    409, "the request conflicts with the stored data (a concurrent change?); retry it"
+                )
+            else:
+                log.exception("internal error on %s %s", scope.get("method"), path, exc_info=exc)
+                response = error_response(
+                    500, f"internal error ({exc.__class__.__name__}); see the server log"
+                )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _internal_error)
+    # Unforeseen exceptions, including constraint violations (e.g. a sample deleted while labels for
+    # it were being stored: a conflict, not a server fault), are answered by CatchAll.
+    app.add_middleware(CatchAll)

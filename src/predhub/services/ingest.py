@@ -289,12 +289,36 @@ def add_label(out: Prepared, label: Label, ls_id: int, sample_id: int, record: i
     What format imports call: they build :class:`Label` objects themselves and must not need to know
     the row shapes, which change with the schema.
     """
-    rows = _object_rows(label, ls_id, sample_id)
     classifications = (
         _dumps([classification_to_dict(c) for c in label.classifications]) if label.classifications else None
     )
+    add_object_rows(
+        out,
+        ls_id,
+        sample_id,
+        _object_rows(label, ls_id, sample_id),
+        status=label.status.value,
+        score=label.score,
+        classifications=classifications,
+        record=record,
+    )
+
+
+def add_object_rows(
+    out: Prepared,
+    ls_id: int,
+    sample_id: int,
+    rows: list[tuple[Any, ...]],
+    *,
+    status: str = "labeled",
+    score: float | None = None,
+    classifications: str | None = None,
+    record: int | None = None,
+) -> None:
+    """Add one label made of ready ``objects`` rows (:data:`OBJECT_COLUMNS` order) to ``out``, with its
+    label row and class stats. ``classifications`` is the label's JSON text, or None."""
     best = _class_stats(rows, 10, ls_id, sample_id, out.stats)
-    out.labels.append((ls_id, sample_id, label.status.value, label.score, classifications, len(rows), best))
+    out.labels.append((ls_id, sample_id, status, score, classifications, len(rows), best))
     out.objects.extend(rows)
     out.records.append(len(out.records) if record is None else record)
     out.object_counts.append(len(rows))

@@ -219,9 +219,12 @@ def ingest(
         raise Invalid(
             f"{prepared.rejected} of {prepared.total} records rejected; none stored", prepared.errors
         )
-    with db.write() as conn:
+
+    def write(conn: Connection) -> IngestResult:
         access.label_set_row(conn, user, label_set_id)
         return store(conn, label_set_id, prepared, mode, on_conflict)
+
+    return db.write_retrying(write)
 
 
 def ingest_once(

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from predhub.services import access, labels
 from predhub.services.auth import User
@@ -150,35 +149,32 @@ def put_chunk(db: Database, user: User, job_id: int, chunk: int, records: list[A
     # Validate outside the write transaction; the write re-checks that the chunk is still new.
     prepared = labels.prepare_records(db, user, job.label_set_id, records)
     mode, on_conflict = Mode(job.mode), OnConflict(job.on_conflict)
-    try:
-        with db.write() as conn:
-            job = access.upload_row(conn, user, job_id)
-            stored = _stored_result(conn, job_id, chunk)
-            if stored is not None:
-                return stored
-            _check_open(job, chunk)
-            result = labels.store(conn, job.label_set_id, prepared, mode, on_conflict)
-            errors = [{"record": d.record, "field": d.field, "message": d.message} for d in result.errors]
-            conn.execute(
-                insert(upload_chunks).values(
-                    job_id=job_id,
-                    chunk=chunk,
-                    records=prepared.total,
-                    stored=result.stored,
-                    skipped=result.skipped,
-                    rejected=result.rejected,
-                    objects=result.objects,
-                    errors=errors,
-                )
+
+    def write(conn: Connection) -> ChunkResult:
+        job = access.upload_row(conn, user, job_id)
+        stored = _stored_result(conn, job_id, chunk)
+        if stored is not None:
+            return stored
+        _check_open(job, chunk)
+        result = labels.store(conn, job.label_set_id, prepared, mode, on_conflict)
+        errors = [{"record": d.record, "field": d.field, "message": d.message} for d in result.errors]
+        conn.execute(
+            insert(upload_chunks).values(
+                job_id=job_id,
+                chunk=chunk,
+                records=prepared.total,
+                stored=result.stored,
+                skipped=result.skipped,
+                rejected=result.rejected,
+                objects=result.objects,
+                errors=errors,
             )
-    except IntegrityError:
-        # The same chunk, sent twice at once, committed first elsewhere (PostgreSQL): answer its result.
-        with db.read() as conn:
-            stored = _stored_result(conn, job_id, chunk)
-        if stored is None:
-            raise
-        return stored
-    return ChunkResult(chunk, result.stored, result.skipped, result.rejected, result.objects, errors)
+        )
+        return ChunkResult(chunk, result.stored, result.skipped, result.rejected, result.objects, errors)
+
+    # A retry after a lost race (PostgreSQL) starts by looking for the chunk again: when the race was
+    # this very chunk, sent twice at once, the retry answers the first one's stored result.
+    return db.write_retrying(write)
 
 
 def complete(db: Database, user: User, job_id: int) -> dict[str, Any]:

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["Database", "Record", "json_dumps", "sqlite_url"]
+__all__ = ["Database", "Record", "is_transient", "json_dumps", "sqlite_url"]
+
+T = TypeVar("T")
 
 # A result row of any width (attribute access by column name).
 Record: TypeAlias = Row[*tuple[Any, ...]]
@@ -27,6 +29,20 @@ Record: TypeAlias = Row[*tuple[Any, ...]]
 
 def json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+# PostgreSQL states worth retrying a whole transaction for: serialization failure, deadlock, and a
+# unique violation from a concurrent insert of the same row (the retry then sees that row).
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "23505"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed write transaction may succeed when simply run again (PostgreSQL races).
+
+    Takes SQLAlchemy's wrapped errors and the driver's own (bulk inserts use the raw connection).
+    """
+    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return state in _TRANSIENT_SQLSTATES
 
 
 def sqlite_url(path: Path) -> str:
@@ -106,11 +122,12 @@ class Database:
         }
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-            kwargs["pool_size"] = 16
-            kwargs["max_overflow"] = 16
+            # Up to one connection per request thread (anyio runs 40) plus the job workers.
+            kwargs["pool_size"] = 8
+            kwargs["max_overflow"] = 48
         elif self.dialect == "postgresql":
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 10
+            kwargs["pool_size"] = 8
+            kwargs["max_overflow"] = 32
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":
@@ -148,6 +165,17 @@ class Database:
                 yield conn
         if self._checkpointer is not None:
             self._checkpointer.dirty.set()
+
+    def write_retrying(self, work: Callable[[Connection], T], attempts: int = 3) -> T:
+        """Run ``work`` in a write transaction, again from scratch when it lost a race (PostgreSQL)."""
+        for attempt in range(attempts):
+            try:
+                with self.write() as conn:
+                    return work(conn)
+            except Exception as exc:
+                if attempt == attempts - 1 or not is_transient(exc):
+                    raise
+        raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         if self._checkpointer is not None:
