@@ -27,6 +27,10 @@ class Hub:
         return self.server.token
 
     @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
     def data_dir(self) -> Path:
         return self.server.folder / "data"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from predhub.cli._common import console, hub_client, hub_options, print_errors, print_json
 from predhub.sdk import Job, JobStatus, UploadJob
@@ -14,6 +15,25 @@ __all__ = ["jobs"]
 @click.group()
 def jobs() -> None:
     """Server-side jobs (imports, evaluations, predictions) and upload jobs."""
+
+
+@jobs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
+@hub_options
+def list_(as_json: bool, url: str | None, token: str | None) -> None:
+    """List the server-side jobs the token can see."""
+    with hub_client(url, token) as client:
+        found = list(client.list_jobs())
+    if as_json:
+        print_json(found)
+        return
+    table = Table("id", "kind", "status", "progress", "created", "message")
+    for job in found:
+        created = job.created_at.isoformat(timespec="seconds") if job.created_at else ""
+        table.add_row(
+            str(job.id), job.kind, job.status.value, f"{job.progress:.0%}", created, job.message or ""
+        )
+    console.print(table)
 
 
 @jobs.command()

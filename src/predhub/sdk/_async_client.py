@@ -37,6 +37,8 @@ from predhub.sdk._models import (
     Sample,
     SamplesResult,
     UploadJob,
+    User,
+    Workspace,
 )
 from predhub.sdk._samples import SamplePlan, read_image
 from predhub.sdk._types import (
@@ -142,6 +144,27 @@ class AsyncClient(BaseClient):
 
     async def me(self) -> Me:
         return await self._send(api.me())
+
+    # --- users and workspaces (docs/api.md) -------------------------------------------------------
+
+    async def create_user(self, name: str, *, is_admin: bool = False) -> User:
+        """A new user (admins only); give them a token with :meth:`create_token`."""
+        return await self._send(api.create_user(name, is_admin))
+
+    async def create_token(self, user: User | int, *, name: str | None = None) -> str:
+        """A new API token for a user (an admin, or the user themself)."""
+        return await self._send(api.create_token(user if isinstance(user, int) else user.id, name))
+
+    def list_workspaces(self) -> AsyncIterator[Workspace]:
+        return self._pages(lambda cursor: api.list_workspaces(cursor))
+
+    async def create_workspace(self, name: str) -> Workspace:
+        return await self._send(api.create_workspace(name))
+
+    async def add_member(self, workspace: Workspace | int, user: User | int) -> None:
+        """Let a user see the workspace's datasets."""
+        workspace_id = workspace if isinstance(workspace, int) else workspace.id
+        await self._send(api.add_member(workspace_id, user if isinstance(user, int) else user.id))
 
     # --- datasets ----------------------------------------------------------------------------------
 
@@ -272,14 +295,34 @@ class AsyncClient(BaseClient):
         dataset_id = ref_id(dataset)
         return self._pages(lambda cursor: api.list_label_sets(dataset_id, cursor, page_size))
 
+    async def update_label_set(
+        self,
+        label_set: LabelSetRef,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        model_name: str | None = None,
+        model_version: str | None = None,
+        class_mapping: Mapping[str, str] | None = None,
+    ) -> LabelSet:
+        """Change what is given (None leaves a field as it is)."""
+        changes = {
+            "name": name,
+            "description": description,
+            "model_name": model_name,
+            "model_version": model_version,
+            "class_mapping": None if class_mapping is None else dict(class_mapping),
+        }
+        return await self._send(api.update_label_set(ref_id(label_set), changes))
+
     async def delete_label_set(self, label_set: LabelSetRef) -> None:
         await self._send(api.delete_label_set(ref_id(label_set)))
 
     # --- labels ------------------------------------------------------------------------------------
 
-    async def put_label(self, label_set: LabelSetRef, label: LabelLike) -> None:
-        """Set one sample's label in the set, replacing what was there."""
-        await self._send(api.put_label(ref_id(label_set), label))
+    async def put_label(self, label_set: LabelSetRef, label: LabelLike) -> Label:
+        """Set one sample's label in the set, replacing what was there; returns it as stored."""
+        return await self._send(api.put_label(ref_id(label_set), label))
 
     async def add_labels(
         self,
@@ -381,6 +424,10 @@ class AsyncClient(BaseClient):
         return await self._send(api.get_upload(ref_id(job)))
 
     # --- jobs --------------------------------------------------------------------------------------
+
+    def list_jobs(self, *, page_size: int | None = None) -> AsyncIterator[Job]:
+        """The server-side jobs of the workspaces the token can see, oldest first."""
+        return self._pages(lambda cursor: api.list_jobs(cursor, page_size))
 
     async def get_job(self, job_id: int) -> Job:
         return await self._send(api.get_job(job_id))

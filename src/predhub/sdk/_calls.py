@@ -32,11 +32,14 @@ from predhub.sdk._models import (
     Sample,
     SamplesResult,
     UploadJob,
+    User,
+    Workspace,
 )
 from predhub.sdk._types import LabelLike, OnConflict, UploadMode
 
 __all__ = [
     "add_labels",
+    "add_member",
     "cancel_job",
     "complete_upload",
     "copy_label",
@@ -44,7 +47,10 @@ __all__ = [
     "create_deployment",
     "create_label_set",
     "create_samples",
+    "create_token",
     "create_upload",
+    "create_user",
+    "create_workspace",
     "delete_dataset",
     "delete_deployment",
     "delete_label",
@@ -64,9 +70,11 @@ __all__ = [
     "import_file",
     "list_datasets",
     "list_deployments",
+    "list_jobs",
     "list_label_sets",
     "list_labels",
     "list_samples",
+    "list_workspaces",
     "me",
     "post_records",
     "predict_dataset",
@@ -74,6 +82,7 @@ __all__ = [
     "put_chunk",
     "put_label",
     "update_dataset",
+    "update_label_set",
     "upload_blob",
 ]
 
@@ -120,6 +129,39 @@ def _json_body(method: str, path: str, body: Any, parse: Callable[[httpx.Respons
 
 def me() -> Call[Me]:
     return Call("GET", "/me", _model(Me.from_json))
+
+
+def create_user(name: str, is_admin: bool) -> Call[User]:
+    body = {"name": name, "is_admin": is_admin}
+    return _json_body("POST", "/users", body, _model(User.from_json), idempotency_key=_key())
+
+
+def create_token(user_id: int, name: str | None) -> Call[str]:
+    body = {"name": name} if name is not None else {}
+    return _json_body(
+        "POST",
+        f"/users/{user_id}/tokens",
+        body,
+        lambda r: str(orjson.loads(r.content)["token"]),
+        idempotency_key=_key(),
+    )
+
+
+def list_workspaces(cursor: str | None = None, limit: int | None = None) -> Call[Page[Workspace]]:
+    return Call("GET", "/workspaces", _page(Workspace.from_json), params=_paging(cursor, limit))
+
+
+def create_workspace(name: str) -> Call[Workspace]:
+    return _json_body(
+        "POST", "/workspaces", {"name": name}, _model(Workspace.from_json), idempotency_key=_key()
+    )
+
+
+def add_member(workspace_id: int, user_id: int) -> Call[None]:
+    # Adding a member twice is a no-op on the hub, so a resend is harmless.
+    return _json_body(
+        "POST", f"/workspaces/{workspace_id}/members", {"user_id": user_id}, _nothing, idempotent=True
+    )
 
 
 # --- datasets -------------------------------------------------------------------------------------
@@ -257,6 +299,11 @@ def list_label_sets(
     )
 
 
+def update_label_set(label_set_id: int, changes: Mapping[str, Any]) -> Call[LabelSet]:
+    body = {k: v for k, v in changes.items() if v is not None}
+    return _json_body("PATCH", f"/label-sets/{label_set_id}", body, _model(LabelSet.from_json))
+
+
 def delete_label_set(label_set_id: int) -> Call[None]:
     return Call("DELETE", f"/label-sets/{label_set_id}", _nothing)
 
@@ -268,12 +315,12 @@ def _label(data: dict[str, Any]) -> Label:
     return label_from_dict(data)
 
 
-def put_label(label_set_id: int, label: LabelLike) -> Call[None]:
+def put_label(label_set_id: int, label: LabelLike) -> Call[Label]:
     record = label_record(label)
     key = record.get("sample")
     if not isinstance(key, str) or not key:
         raise ValueError("a label needs its sample key ('sample')")
-    return _json_body("PUT", f"/label-sets/{label_set_id}/labels/{_seg(key)}", record, _nothing)
+    return _json_body("PUT", f"/label-sets/{label_set_id}/labels/{_seg(key)}", record, _model(_label))
 
 
 def add_labels(
@@ -397,6 +444,10 @@ def post_records(
         params=_format_params(format, options, mode=mode, on_conflict=on_conflict),
         idempotency_key=_key(),
     )
+
+
+def list_jobs(cursor: str | None = None, limit: int | None = None) -> Call[Page[Job]]:
+    return Call("GET", "/jobs", _page(Job.from_json), params=_paging(cursor, limit))
 
 
 def get_job(job_id: int) -> Call[Job]:

@@ -43,6 +43,8 @@ from predhub.sdk._models import (
     Sample,
     SamplesResult,
     UploadJob,
+    User,
+    Workspace,
 )
 from predhub.sdk._samples import SamplePlan, read_image
 from predhub.sdk._types import (
@@ -161,6 +163,27 @@ class Client(BaseClient):
 
     def me(self) -> Me:
         return self._send(api.me())
+
+    # --- users and workspaces (docs/api.md) -------------------------------------------------------
+
+    def create_user(self, name: str, *, is_admin: bool = False) -> User:
+        """A new user (admins only); give them a token with :meth:`create_token`."""
+        return self._send(api.create_user(name, is_admin))
+
+    def create_token(self, user: User | int, *, name: str | None = None) -> str:
+        """A new API token for a user (an admin, or the user themself)."""
+        return self._send(api.create_token(user if isinstance(user, int) else user.id, name))
+
+    def list_workspaces(self) -> Iterator[Workspace]:
+        return self._pages(lambda cursor: api.list_workspaces(cursor))
+
+    def create_workspace(self, name: str) -> Workspace:
+        return self._send(api.create_workspace(name))
+
+    def add_member(self, workspace: Workspace | int, user: User | int) -> None:
+        """Let a user see the workspace's datasets."""
+        workspace_id = workspace if isinstance(workspace, int) else workspace.id
+        self._send(api.add_member(workspace_id, user if isinstance(user, int) else user.id))
 
     # --- datasets ----------------------------------------------------------------------------------
 
@@ -289,14 +312,34 @@ class Client(BaseClient):
         dataset_id = ref_id(dataset)
         return self._pages(lambda cursor: api.list_label_sets(dataset_id, cursor, page_size))
 
+    def update_label_set(
+        self,
+        label_set: LabelSetRef,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        model_name: str | None = None,
+        model_version: str | None = None,
+        class_mapping: Mapping[str, str] | None = None,
+    ) -> LabelSet:
+        """Change what is given (None leaves a field as it is)."""
+        changes = {
+            "name": name,
+            "description": description,
+            "model_name": model_name,
+            "model_version": model_version,
+            "class_mapping": None if class_mapping is None else dict(class_mapping),
+        }
+        return self._send(api.update_label_set(ref_id(label_set), changes))
+
     def delete_label_set(self, label_set: LabelSetRef) -> None:
         self._send(api.delete_label_set(ref_id(label_set)))
 
     # --- labels ------------------------------------------------------------------------------------
 
-    def put_label(self, label_set: LabelSetRef, label: LabelLike) -> None:
-        """Set one sample's label in the set, replacing what was there."""
-        self._send(api.put_label(ref_id(label_set), label))
+    def put_label(self, label_set: LabelSetRef, label: LabelLike) -> Label:
+        """Set one sample's label in the set, replacing what was there; returns it as stored."""
+        return self._send(api.put_label(ref_id(label_set), label))
 
     def add_labels(
         self,
@@ -535,6 +578,10 @@ class Client(BaseClient):
         return report
 
     # --- jobs --------------------------------------------------------------------------------------
+
+    def list_jobs(self, *, page_size: int | None = None) -> Iterator[Job]:
+        """The server-side jobs of the workspaces the token can see, oldest first."""
+        return self._pages(lambda cursor: api.list_jobs(cursor, page_size))
 
     def get_job(self, job_id: int) -> Job:
         return self._send(api.get_job(job_id))

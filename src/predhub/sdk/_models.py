@@ -263,11 +263,16 @@ class LabelSet:
 
 @dataclass(frozen=True, slots=True)
 class LabelsResult:
-    """What a many-labels request stored; in partial mode ``errors`` names the rejected records."""
+    """What a many-labels request stored; in partial mode ``errors`` names the rejected records.
+
+    ``skipped`` counts records left out by ``on_conflict="skip"``; ``objects`` the objects stored.
+    """
 
     stored: int
     rejected: int
     errors: tuple[RecordError, ...]
+    skipped: int = 0
+    objects: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LabelsResult:
@@ -275,6 +280,8 @@ class LabelsResult:
             data.get("stored", 0),
             data.get("rejected", 0),
             tuple(RecordError.from_json(e) for e in data.get("errors", ())),
+            data.get("skipped", 0),
+            data.get("objects", 0),
         )
 
 
@@ -286,6 +293,8 @@ class ChunkResult:
     stored: int
     rejected: int
     errors: tuple[RecordError, ...]
+    skipped: int = 0
+    objects: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChunkResult:
@@ -294,6 +303,8 @@ class ChunkResult:
             data.get("stored", 0),
             data.get("rejected", 0),
             tuple(RecordError.from_json({"chunk": data["chunk"], **e}) for e in data.get("errors", ())),
+            data.get("skipped", 0),
+            data.get("objects", 0),
         )
 
 
@@ -317,6 +328,9 @@ class UploadJob:
     progress: float
     counts: UploadCounts
     errors: tuple[RecordError, ...]
+    on_conflict: str = "replace"
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> UploadJob:
@@ -333,6 +347,9 @@ class UploadJob:
                 counts.get("records", 0), counts.get("objects", 0), counts.get("rejected", 0)
             ),
             errors=tuple(RecordError.from_json(e) for e in data.get("errors", ())),
+            on_conflict=data.get("on_conflict", "replace"),
+            created_at=_time(data.get("created_at")),
+            finished_at=_time(data.get("finished_at")),
         )
 
     def missing_chunks(self) -> list[int]:

@@ -29,3 +29,15 @@ def test_help_and_option_help(name: str) -> None:
         for param in command.params:
             if isinstance(param, click.Option) and param.name not in ("help",):
                 assert param.help, f"`predhub {path}` option {param.opts} has no help text"
+
+
+def test_every_command_the_readme_shows_exists() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## CLI", 1)[1]
+    shown = {line.split()[1] for line in section.splitlines() if line.startswith("predhub ")}
+    assert shown, "the README's CLI section shows no command"
+    assert shown <= set(COMMANDS), shown - set(COMMANDS)
+    for name in CLIENT_COMMANDS:
+        assert f"predhub {name}" in section, f"the README's CLI section does not show `predhub {name}`"

@@ -9,10 +9,9 @@ import pytest
 from PIL import Image
 
 import predhub
-from tests.hub_process import HubProcess
+from tests.hub_fixtures import Hub
 from tests.image_server import serve_folder
-
-from .conftest import ONTOLOGY
+from tests.sdk_helpers import ONTOLOGY
 
 
 @pytest.fixture
@@ -22,8 +21,8 @@ def images(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_wait_for_the_job_that_reads_url_image_sizes(client: predhub.Client, images: Path) -> None:
-    dataset = client.create_dataset("sized-by-job", ONTOLOGY)
+def test_wait_for_the_job_that_reads_url_image_sizes(client: predhub.Client, images: Path, name: str) -> None:
+    dataset = client.create_dataset(name, ONTOLOGY)
     with serve_folder(images) as base:
         result = client.add_samples(
             dataset,
@@ -43,12 +42,13 @@ def test_wait_for_the_job_that_reads_url_image_sizes(client: predhub.Client, ima
     sizes = {s.key: (s.width, s.height) for s in client.list_samples(dataset)}
     assert sizes == {"a": (120, 80), "b": (33, 44), "c": (None, None), "d": (120, 80)}
     assert client.get_job(job_id) == job
+    assert job_id in {j.id for j in client.list_jobs(page_size=1)}  # every page
 
 
-def test_the_async_client_waits_too(hub: HubProcess, images: Path) -> None:
+def test_the_async_client_waits_too(hub: Hub, images: Path, name: str) -> None:
     async def scenario(base: str) -> predhub.Job:
         async with predhub.AsyncClient(hub.url, hub.token) as client:
-            dataset = await client.create_dataset("sized-async", ONTOLOGY)
+            dataset = await client.create_dataset(name, ONTOLOGY)
             result = await client.add_samples(dataset, [predhub.NewSample("a", url=f"{base}/a.png")])
             return await client.wait_job(result.jobs[0], poll_interval=0.05)
 

@@ -9,8 +9,7 @@ import pytest
 from PIL import Image
 
 import predhub
-
-from .conftest import ONTOLOGY
+from tests.sdk_helpers import ONTOLOGY
 
 
 def _png(width: int, height: int) -> bytes:
@@ -19,8 +18,10 @@ def _png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def test_images_as_bytes_and_files_go_through_the_blob_store(client: predhub.Client, tmp_path: Path) -> None:
-    dataset = client.create_dataset("blobs", ONTOLOGY)
+def test_images_as_bytes_and_files_go_through_the_blob_store(
+    client: predhub.Client, tmp_path: Path, name: str
+) -> None:
+    dataset = client.create_dataset(name, ONTOLOGY)
     local = tmp_path / "local.png"
     local.write_bytes(_png(64, 48))
     result = client.add_samples(
@@ -43,8 +44,8 @@ def test_images_as_bytes_and_files_go_through_the_blob_store(client: predhub.Cli
     assert client.get_sample_by_key(dataset, "from-url").url == "https://example.test/a.jpg"
 
 
-def test_add_many_in_batches_and_list_every_page(client: predhub.Client) -> None:
-    dataset = client.create_dataset("many-samples", ONTOLOGY)
+def test_add_many_in_batches_and_list_every_page(client: predhub.Client, name: str) -> None:
+    dataset = client.create_dataset(name, ONTOLOGY)
     samples = [
         {"key": f"k/{i:04d}.jpg", "url": f"https://example.test/{i}.jpg", "width": 10, "height": 10}
         for i in range(250)
@@ -64,8 +65,8 @@ def test_add_many_in_batches_and_list_every_page(client: predhub.Client) -> None
     assert client.get_sample_by_key(dataset, "k/0007.jpg").id == ids[7]  # a key with a slash
 
 
-def test_a_duplicate_key_rejects_the_whole_batch(client: predhub.Client) -> None:
-    dataset = client.create_dataset("dupes", ONTOLOGY)
+def test_a_duplicate_key_rejects_the_whole_batch(client: predhub.Client, name: str) -> None:
+    dataset = client.create_dataset(name, ONTOLOGY)
     client.add_samples(dataset, [{"key": "a", "url": "https://example.test/a.jpg", "width": 1, "height": 1}])
     records = [
         {"key": "b", "url": "https://example.test/b.jpg", "width": 1, "height": 1},

@@ -13,9 +13,8 @@ from predhub import Box, Label, Object
 from predhub.sdk import _calls as api
 from predhub.sdk._encoding import ChunkPlan
 from tests.flaky_proxy import FlakyProxy
-from tests.hub_process import HubProcess
-
-from .conftest import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 
 def _png() -> bytes:
@@ -24,15 +23,15 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def test_datasets_samples_and_pages(hub: HubProcess) -> None:
+def test_datasets_samples_and_pages(hub: Hub, name: str) -> None:
     async def scenario() -> None:
         async with predhub.AsyncClient(hub.url, hub.token) as client:
             for i in range(5):
-                await client.create_dataset(f"async-{i}", ONTOLOGY)
+                await client.create_dataset(f"{name}-{i}", ONTOLOGY)
             names = [d.name async for d in client.list_datasets(page_size=2)]
-            assert {f"async-{i}" for i in range(5)} <= set(names)
-            dataset = await client.get_dataset_by_name("async-3")
-            assert (await client.get_dataset(dataset.id)).name == "async-3"
+            assert {f"{name}-{i}" for i in range(5)} <= set(names)
+            dataset = await client.get_dataset_by_name(f"{name}-3")
+            assert (await client.get_dataset(dataset.id)).name == f"{name}-3"
             ids = (
                 await client.add_samples(
                     dataset,
@@ -56,12 +55,12 @@ def test_datasets_samples_and_pages(hub: HubProcess) -> None:
     asyncio.run(scenario())
 
 
-def test_concurrent_upload_and_resume(hub: HubProcess) -> None:
+def test_concurrent_upload_and_resume(hub: Hub, name: str) -> None:
     labels = [Label(f"k{i}", [Object("car", Box(0, 0, i + 1, 5), confidence=0.25)]) for i in range(40)]
 
     async def scenario() -> None:
         async with predhub.AsyncClient(hub.url, hub.token) as client:
-            dataset = await client.create_dataset("async-upload", ONTOLOGY)
+            dataset = await client.create_dataset(name, ONTOLOGY)
             await client.add_samples(
                 dataset,
                 [
@@ -97,15 +96,15 @@ def test_concurrent_upload_and_resume(hub: HubProcess) -> None:
     asyncio.run(scenario())
 
 
-def test_errors_map_like_the_sync_client(hub: HubProcess) -> None:
+def test_errors_map_like_the_sync_client(hub: Hub, name: str) -> None:
     async def scenario() -> None:
         async with predhub.AsyncClient(hub.url, "ph_wrong") as bad:
             with pytest.raises(predhub.Unauthorized):
                 await bad.me()
         async with predhub.AsyncClient(hub.url, hub.token) as client:
-            dataset = await client.create_dataset("async-errors", ONTOLOGY)
+            dataset = await client.create_dataset(name, ONTOLOGY)
             with pytest.raises(predhub.Conflict):
-                await client.create_dataset("async-errors", ONTOLOGY)
+                await client.create_dataset(name, ONTOLOGY)
             label_set = await client.create_label_set(dataset, "x")
             with pytest.raises(predhub.ValidationError) as info:
                 await client.add_labels(label_set, [{"sample": "nope", "objects": []}])
@@ -114,15 +113,15 @@ def test_errors_map_like_the_sync_client(hub: HubProcess) -> None:
     asyncio.run(scenario())
 
 
-def test_a_lost_response_is_retried_without_writing_twice(hub: HubProcess) -> None:
+def test_a_lost_response_is_retried_without_writing_twice(hub: Hub, name: str) -> None:
     proxy = FlakyProxy(hub.port)
     proxy.add("POST /api/v1/datasets ", "drop")
     retries = predhub.RetryPolicy(max_retries=3, backoff=0.01)
 
     async def scenario() -> None:
         async with predhub.AsyncClient(proxy.url, hub.token, retries=retries) as client:
-            created = await client.create_dataset("async-lost", ONTOLOGY)
-            assert [d.id async for d in client.list_datasets() if d.name == "async-lost"] == [created.id]
+            created = await client.create_dataset(name, ONTOLOGY)
+            assert [d.id async for d in client.list_datasets() if d.name == name] == [created.id]
 
     try:
         asyncio.run(scenario())

@@ -8,33 +8,32 @@ import pytest
 
 import predhub
 from tests.flaky_proxy import FlakyProxy
-from tests.hub_process import HubProcess
-
-from .conftest import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 FAST = predhub.RetryPolicy(max_retries=3, backoff=0.01, max_backoff=0.05)
 
 
 @pytest.fixture
-def proxy(hub: HubProcess) -> Iterator[FlakyProxy]:
+def proxy(hub: Hub) -> Iterator[FlakyProxy]:
     p = FlakyProxy(hub.port)
     yield p
     p.close()
 
 
 @pytest.fixture
-def flaky(proxy: FlakyProxy, hub: HubProcess) -> Iterator[predhub.Client]:
+def flaky(proxy: FlakyProxy, hub: Hub) -> Iterator[predhub.Client]:
     with predhub.Client(proxy.url, hub.token, retries=FAST) as c:
         yield c
 
 
 def test_a_create_whose_response_was_lost_is_not_created_twice(
-    flaky: predhub.Client, proxy: FlakyProxy, client: predhub.Client
+    flaky: predhub.Client, proxy: FlakyProxy, client: predhub.Client, name: str
 ) -> None:
     proxy.add("POST /api/v1/datasets ", "drop")
-    created = flaky.create_dataset("lost-response", ONTOLOGY)
+    created = flaky.create_dataset(name, ONTOLOGY)
     assert proxy.hits[b"POST /api/v1/datasets "] == 2  # sent, lost, resent with the same Idempotency-Key
-    assert [d.id for d in client.list_datasets() if d.name == "lost-response"] == [created.id]
+    assert [d.id for d in client.list_datasets() if d.name == name] == [created.id]
 
 
 def test_appending_labels_twice_after_a_lost_response_appends_once(
@@ -53,9 +52,9 @@ def test_appending_labels_twice_after_a_lost_response_appends_once(
 
 
 def test_samples_whose_response_was_lost_are_added_once(
-    flaky: predhub.Client, proxy: FlakyProxy, client: predhub.Client
+    flaky: predhub.Client, proxy: FlakyProxy, client: predhub.Client, name: str
 ) -> None:
-    dataset = client.create_dataset("samples-once", ONTOLOGY)
+    dataset = client.create_dataset(name, ONTOLOGY)
     prefix = f"POST /api/v1/datasets/{dataset.id}/samples"
     proxy.add(prefix, "drop")
     ids = flaky.add_samples(

@@ -6,33 +6,19 @@ Every chunk the hub acknowledged must survive, no chunk may be half-stored, and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 import predhub
 from predhub import Box, Label, Object
-from tests.hub_process import HubProcess, postgres_database
-
-from .conftest import ONTOLOGY
+from tests.hub_fixtures import Hub
+from tests.sdk_helpers import ONTOLOGY
 
 CHUNKS = 100
 PER_CHUNK = 10
 KILL_AFTER = 37  # acknowledged chunks before the kill
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def own_hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HubProcess]:
-    if request.param == "sqlite":
-        with HubProcess(tmp_path) as server:
-            yield server
-    else:
-        with postgres_database() as url, HubProcess(tmp_path, url) as server:
-            yield server
-
-
-def test_sigkill_mid_upload_then_resume_stores_every_label_once(own_hub: HubProcess) -> None:
+def test_sigkill_mid_upload_then_resume_stores_every_label_once(fresh_hub: Hub) -> None:
     labels = [
         Label(
             f"s{i:04d}", [Object("car", Box(i % 97, j, i % 97 + 5, j + 7), confidence=0.9) for j in range(4)]
@@ -40,7 +26,7 @@ def test_sigkill_mid_upload_then_resume_stores_every_label_once(own_hub: HubProc
         for i in range(CHUNKS * PER_CHUNK)
     ]
     fast_fail = predhub.RetryPolicy(max_retries=1, backoff=0.01, max_backoff=0.02)
-    with predhub.Client(own_hub.url, own_hub.token, retries=fast_fail) as client:
+    with predhub.Client(fresh_hub.url, fresh_hub.token, retries=fast_fail) as client:
         dataset = client.create_dataset("killed", ONTOLOGY)
         client.add_samples(
             dataset,
@@ -56,15 +42,15 @@ def test_sigkill_mid_upload_then_resume_stores_every_label_once(own_hub: HubProc
         def kill_midway(result: predhub.ChunkResult) -> None:
             acknowledged.add(result.chunk)
             if len(acknowledged) == KILL_AFTER:
-                own_hub.kill()
+                fresh_hub.kill()
 
         with pytest.raises(predhub.UploadInterrupted) as info:
             client.upload_labels(label_set, labels, chunk_size=PER_CHUNK, concurrency=4, on_chunk=kill_midway)
         job_id = info.value.job_id
         assert len(acknowledged) >= KILL_AFTER
 
-    own_hub.start()  # same folder / database, same port
-    with predhub.Client(own_hub.url, own_hub.token) as client:
+    fresh_hub.restart()  # same folder / database, same port
+    with predhub.Client(fresh_hub.url, fresh_hub.token) as client:
         before = client.get_upload(job_id)
         assert before.status is predhub.UploadStatus.OPEN
         # every acknowledged chunk survived (those in flight at the kill may or may not have)

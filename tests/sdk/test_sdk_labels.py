@@ -34,7 +34,7 @@ def test_put_get_list_delete_labels(client: predhub.Client, dataset: predhub.Dat
         classifications=[Classification.single("weather", "rain")],
         score=0.5,
     )
-    client.put_label(label_set, label)
+    assert client.put_label(label_set, label) == label  # the label as stored
     assert client.get_label(label_set, "img-003") == label
     client.put_label(label_set, {"sample": "img-003", "objects": [{"class": "person", "box": [1, 1, 5, 9]}]})
     replaced = client.get_label(label_set, "img-003")
@@ -65,6 +65,6 @@ def test_partial_mode_stores_the_good_records(client: predhub.Client, dataset: p
         {"sample": "img-002", "objects": []},
     ]
     result = client.add_labels(label_set, records, mode="partial")
-    assert (result.stored, result.rejected) == (2, 1)
+    assert (result.stored, result.rejected, result.objects) == (2, 1, 1)
     assert [(e.record, e.field) for e in result.errors] == [(1, "objects[0].confidence")]
     assert {x.sample_key for x in client.list_labels(label_set)} == {"img-000", "img-002"}

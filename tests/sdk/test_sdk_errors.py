@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 import predhub
-from tests.hub_process import HubProcess, free_port
+from tests.hub_fixtures import Hub
+from tests.hub_process import free_port
+from tests.sdk_helpers import ONTOLOGY
 
-from .conftest import ONTOLOGY
 
-
-def test_a_bad_token_is_unauthorized(hub: HubProcess) -> None:
+def test_a_bad_token_is_unauthorized(hub: Hub) -> None:
     with predhub.Client(hub.url, "ph_not-a-token") as bad, pytest.raises(predhub.Unauthorized) as info:
         bad.me()
     assert info.value.status == 401
@@ -25,16 +25,16 @@ def test_an_unknown_id_is_not_found(client: predhub.Client) -> None:
         client.get_dataset_by_name("no-such-dataset")
 
 
-def test_a_taken_name_is_a_conflict(client: predhub.Client) -> None:
-    client.create_dataset("twice", ONTOLOGY)
+def test_a_taken_name_is_a_conflict(client: predhub.Client, name: str) -> None:
+    client.create_dataset(name, ONTOLOGY)
     with pytest.raises(predhub.Conflict) as info:
-        client.create_dataset("twice", ONTOLOGY)
+        client.create_dataset(name, ONTOLOGY)
     assert info.value.code == "conflict"
 
 
 def test_a_bad_ontology_is_a_validation_error_naming_the_field(client: predhub.Client) -> None:
     with pytest.raises(predhub.ValidationError) as info:
-        client.create_dataset("bad", {"objects": [{"name": "car", "kind": "cube"}]})
+        client.create_dataset(f"bad-{id(client)}", {"objects": [{"name": "car", "kind": "cube"}]})
     assert info.value.status == 422
     assert any("kind" in (e.field or "") or "kind" in e.message for e in info.value.errors)
 

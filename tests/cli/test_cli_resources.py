@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Run
+from tests.cli_helpers import Run
 
 ONTOLOGY = {"objects": [{"name": "car", "kind": "box"}, {"name": "person", "kind": "box"}]}
 
@@ -35,24 +35,22 @@ def _dataset_with_samples(run: Run, name: str, ontology_file: Path, n: int) -> i
     return dataset_id
 
 
-def test_datasets_create_list_show_delete(run: Run, ontology_file: Path) -> None:
-    out = run(
-        "datasets", "create", "cli-streets", "--ontology", str(ontology_file), "--description", "d"
-    ).output
-    assert "created dataset" in out and "cli-streets" in out
+def test_datasets_create_list_show_delete(run: Run, ontology_file: Path, name: str) -> None:
+    out = run("datasets", "create", name, "--ontology", str(ontology_file), "--description", "d").output
+    assert "created dataset" in out and name in out
     listed = json.loads(run("datasets", "list", "--json").output)
-    mine = next(d for d in listed if d["name"] == "cli-streets")
+    mine = next(d for d in listed if d["name"] == name)
     assert mine["ontology"] == {**ONTOLOGY, "classifications": []}
-    assert "cli-streets" in run("datasets", "list").output
-    shown = json.loads(run("datasets", "show", "cli-streets", "--json").output)
+    assert name in run("datasets", "list").output
+    shown = json.loads(run("datasets", "show", name, "--json").output)
     assert shown["dataset"]["id"] == mine["id"] and shown["label_sets"] == []
     assert "car (box)" in run("datasets", "show", str(mine["id"])).output
-    assert "deleted dataset" in run("datasets", "delete", "cli-streets", "--yes").output
-    missing = run("datasets", "show", "cli-streets", ok=False)
-    assert missing.exit_code == 1 and "no dataset named 'cli-streets'" in missing.output
+    assert "deleted dataset" in run("datasets", "delete", name, "--yes").output
+    missing = run("datasets", "show", name, ok=False)
+    assert missing.exit_code == 1 and f"no dataset named '{name}'" in missing.output
 
 
-def test_a_bad_ontology_file_names_the_field(run: Run, tmp_path: Path) -> None:
+def test_a_bad_ontology_file_names_the_field(run: Run, tmp_path: Path, name: str) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"objects": [{"name": "car", "kind": "cube"}]}))
     result = run("datasets", "create", "bad", "--ontology", str(bad), ok=False)
@@ -60,23 +58,21 @@ def test_a_bad_ontology_file_names_the_field(run: Run, tmp_path: Path) -> None:
     assert "objects[0].kind" in result.output
 
 
-def test_label_sets_create_and_list(run: Run, ontology_file: Path) -> None:
-    run("datasets", "create", "cli-sets", "--ontology", str(ontology_file))
-    out = run(
-        "label-sets", "create", "cli-sets", "yolo", "--model-name", "yolov8n", "--model-version", "8"
-    ).output
+def test_label_sets_create_and_list(run: Run, ontology_file: Path, name: str) -> None:
+    run("datasets", "create", name, "--ontology", str(ontology_file))
+    out = run("label-sets", "create", name, "yolo", "--model-name", "yolov8n", "--model-version", "8").output
     assert "created label set" in out
-    run("label-sets", "create", "cli-sets", "gt", "--kind", "ground_truth")
-    listed = json.loads(run("label-sets", "list", "cli-sets", "--json").output)
+    run("label-sets", "create", name, "gt", "--kind", "ground_truth")
+    listed = json.loads(run("label-sets", "list", name, "--json").output)
     assert [(s["name"], s["kind"], s["model_name"]) for s in listed] == [
         ("yolo", "predictions", "yolov8n"),
         ("gt", "ground_truth", None),
     ]
-    assert "yolov8n 8" in run("label-sets", "list", "cli-sets").output
+    assert "yolov8n 8" in run("label-sets", "list", name).output
 
 
-def test_upload_ndjson_then_show_the_job(run: Run, ontology_file: Path, tmp_path: Path) -> None:
-    _dataset_with_samples(run, "cli-upload", ontology_file, 25)
+def test_upload_ndjson_then_show_the_job(run: Run, ontology_file: Path, tmp_path: Path, name: str) -> None:
+    _dataset_with_samples(run, name, ontology_file, 25)
     labels = tmp_path / "labels.ndjson"
     labels.write_text(
         "\n".join(
@@ -90,7 +86,7 @@ def test_upload_ndjson_then_show_the_job(run: Run, ontology_file: Path, tmp_path
         "upload",
         str(labels),
         "--dataset",
-        "cli-upload",
+        name,
         "--label-set",
         "preds",
         "--create",
@@ -105,15 +101,15 @@ def test_upload_ndjson_then_show_the_job(run: Run, ontology_file: Path, tmp_path
     assert job["total_chunks"] == 7
     shown = run("jobs", "show", str(job["id"]), "--upload").output
     assert f"upload job {job['id']}" in shown and "done" in shown and "7/7 chunks" in shown
-    sets = json.loads(run("label-sets", "list", "cli-upload", "--json").output)
+    sets = json.loads(run("label-sets", "list", name, "--json").output)
     assert [(s["name"], s["label_count"]) for s in sets] == [("preds", 25)]
 
 
 def test_upload_a_json_array_with_a_bad_record_fails_and_names_it(
-    run: Run, ontology_file: Path, tmp_path: Path
+    run: Run, ontology_file: Path, tmp_path: Path, name: str
 ) -> None:
-    _dataset_with_samples(run, "cli-bad-upload", ontology_file, 3)
-    run("label-sets", "create", "cli-bad-upload", "preds")
+    _dataset_with_samples(run, name, ontology_file, 3)
+    run("label-sets", "create", name, "preds")
     labels = tmp_path / "labels.json"
     labels.write_text(
         json.dumps(
@@ -123,7 +119,7 @@ def test_upload_a_json_array_with_a_bad_record_fails_and_names_it(
             ]
         )
     )
-    result = run("upload", str(labels), "--dataset", "cli-bad-upload", "--label-set", "preds", ok=False)
+    result = run("upload", str(labels), "--dataset", name, "--label-set", "preds", ok=False)
     assert result.exit_code == 1
     assert "failed" in result.output
     assert "objects[0].class" in result.output and "truck" in result.output
@@ -144,19 +140,22 @@ def test_an_unknown_job_and_a_bad_token_are_clear_errors(run: Run) -> None:
     assert result.exit_code == 1 and "401 unauthorized" in result.output
 
 
-def test_jobs_wait_and_show(run: Run, ontology_file: Path, tmp_path: Path) -> None:
+def test_jobs_wait_and_show(run: Run, ontology_file: Path, tmp_path: Path, name: str) -> None:
     from PIL import Image
 
-    from tests.image_server import serve_folder
     from predhub import Client, NewSample
+    from tests.image_server import serve_folder
 
     Image.new("RGB", (64, 32)).save(tmp_path / "x.png")
-    created = json.loads(
-        run("datasets", "create", "cli-jobs", "--ontology", str(ontology_file), "--json").output
-    )
+    created = json.loads(run("datasets", "create", name, "--ontology", str(ontology_file), "--json").output)
     with serve_folder(tmp_path) as base, Client(run.env["PREDHUB_URL"], run.env["PREDHUB_TOKEN"]) as client:
         [job_id] = client.add_samples(created["id"], [NewSample("x", url=f"{base}/x.png")]).jobs
         job = json.loads(run("jobs", "wait", str(job_id), "--poll-interval", "0.05", "--json").output)
     assert (job["kind"], job["status"], job["progress"]) == ("sample_sizes", "done", 1.0)
     shown = run("jobs", "show", str(job_id)).output
     assert f"job {job_id} (sample_sizes): done 100%" in shown
+    listed = json.loads(run("jobs", "list", "--json").output)
+    assert {"id": job_id, "kind": "sample_sizes", "status": "done"}.items() <= next(
+        j for j in listed if j["id"] == job_id
+    ).items()
+    assert "sample_sizes" in run("jobs", "list").output
