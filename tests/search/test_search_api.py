@@ -24,9 +24,8 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp(f"search-{request.param}")
     with (
         postgres_database() if request.param == "postgres" else _none() as url,
-        HubProcess(folder, url) as hub,httpx.Client(
-        base_url=f"{hub.url}/api/v1", headers={"Authorization": f"Bearer {hub.token}"}
-    ) as c
+        HubProcess(folder, url) as hub,
+        httpx.Client(base_url=f"{hub.url}/api/v1", headers={"Authorization": f"Bearer {hub.token}"}) as c,
     ):
         yield c
 
