@@ -87,7 +87,7 @@ def _iter_ijson(stream: _Readable, prefix: str, start: int = 0) -> Iterator[Reco
         yield Record(count, None, error=f"invalid JSON: {exc}")
 
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18  # bytes per read: the items of one run are what is held at once
 _MAX_PENDING = 64 << 20  # an item this large is left to ijson
 _NEXT_ITEM = re.compile(rb"\s*,\s*\{")
 
