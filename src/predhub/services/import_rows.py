@@ -98,11 +98,15 @@ class _Writer:
         for key, boxes in self._boxes.items():
             sample_id = self.target.samples[key].id
             into = again if sample_id in self.written else fresh
-            into.objects.extend(
-                (ls_id, sample_id, pos, b[1], "box", b[2], b[3], b[4], b[5], 0.0, b[6],
-                 (b[4] - b[2]) * (b[5] - b[3]), None, None, None, None, None, b[7])
-                for pos, b in enumerate(boxes)
-            )  # fmt: skip
+            for pos, b in enumerate(boxes):
+                area = (b[4] - b[2]) * (b[5] - b[3])
+                if b[7] is None:  # the narrow box rows (BOX_COLUMNS): no id to keep
+                    into.boxes.append((ls_id, sample_id, pos, b[1], b[2], b[3], b[4], b[5], b[6], area))
+                else:
+                    into.objects.append(
+                        (ls_id, sample_id, pos, b[1], "box", b[2], b[3], b[4], b[5], 0.0, b[6],
+                         area, None, None, None, None, None, b[7])
+                    )  # fmt: skip
             into.labels.append((ls_id, sample_id, "labeled", None, None, len(boxes)))
             into.records.append(len(into.records))
             into.object_counts.append(len(boxes))
