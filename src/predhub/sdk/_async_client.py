@@ -12,10 +12,12 @@ import itertools
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
@@ -24,6 +26,7 @@ from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, Retry
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
+from predhub.sdk._files import upload_path
 from predhub.sdk._models import (
     Blob,
     ChunkResult,
@@ -449,15 +452,60 @@ class AsyncClient(BaseClient):
     ) -> Job:
         """:meth:`predhub.Client.import_file`, awaited."""
 
-        async def chunks() -> AsyncIterator[bytes]:
-            with open(path, "rb") as stream:
-                while chunk := await asyncio.to_thread(stream.read, 1 << 20):
-                    yield chunk
+        with upload_path(path) as upload:
 
-        job = await self._send(
-            api.import_file(ref_id(label_set), chunks(), format, mode, on_conflict, options)
-        )
+            async def chunks() -> AsyncIterator[bytes]:
+                with open(upload, "rb") as stream:
+                    while chunk := await asyncio.to_thread(stream.read, 1 << 20):
+                        yield chunk
+
+            job = await self._send(
+                api.import_file(ref_id(label_set), chunks(), format, mode, on_conflict, options)
+            )
         return await self.wait_job(job.id, timeout=timeout) if wait else job
+
+    async def create_dataset_from_file(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        image_root: str | None = None,
+        description: str | None = None,
+    ) -> Dataset:
+        """:meth:`predhub.Client.create_dataset_from_file`, awaited."""
+        from predhub.formats.ontologies import derive_ontology, samples_from_file
+
+        source = Path(path)
+        ontology = await asyncio.to_thread(derive_ontology, source, format)
+        dataset = await self.create_dataset(name, ontology, description=description)
+        await self.add_samples(
+            dataset, await asyncio.to_thread(samples_from_file, source, format, image_root)
+        )
+        return await self.get_dataset(dataset.id)
+
+    async def export(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`predhub.Client.export`, awaited."""
+        params = {"format": format}
+        if options:
+            params["options"] = orjson.dumps(dict(options)).decode()
+        url = f"{self._api}/label-sets/{ref_id(label_set)}/export"
+        async with self._http.stream("GET", url, params=params, headers=self._headers) as response:
+            if response.is_error:
+                await response.aread()
+                raise self._error(response)
+            with open(path, "wb") as out:
+                async for chunk in response.aiter_bytes(1 << 20):
+                    out.write(chunk)
+            report: dict[str, Any] = orjson.loads(response.headers.get("x-predhub-export-report", "{}"))
+        return report
 
     async def post_records(
         self,
