@@ -143,7 +143,21 @@ __all__ = [
 ]
 
 
-_LAZY = frozenset(__all__) - frozenset(_core.__all__)
+# Running models (issue 5): predhub.deploy, predhub.connect, Prediction, FrameSelection, ... - every
+# name of predhub.models, loaded on first use like the SDK's.
+_MODELS = frozenset(
+    {
+        "BUNDLED", "COMMON_SETTINGS", "DEFAULT_DETECTOR", "Checkpoint", "FrameSelection", "Framework",
+        "Head", "HubSamples", "InputError", "MissingDependencyError", "Model", "ModelConfig", "ModelError",
+        "ModelOutput", "PredictOptions", "PredictedObjects", "Prediction", "PredictionSession",
+        "RemoteModel", "Runner", "SessionStatus", "SettingsError", "Task", "UnknownModelError",
+        "UnsupportedModelError", "UploadMode", "UploadResult", "Video", "box_iou_matrix", "connect",
+        "deploy", "detect_framework", "geometry_iou", "iou_merge", "running_models", "upload_predictions",
+    }
+)  # fmt: skip
+__all__ += sorted(_MODELS)
+
+_LAZY = frozenset(__all__) - frozenset(_core.__all__) - _MODELS
 
 
 def __getattr__(name: str) -> Any:
@@ -151,6 +165,12 @@ def __getattr__(name: str) -> Any:
         import predhub.sdk
 
         value = getattr(predhub.sdk, name)
+        globals()[name] = value
+        return value
+    if name in _MODELS:
+        import predhub.models
+
+        value = getattr(predhub.models, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'predhub' has no attribute {name!r}")

@@ -6,15 +6,12 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import predhub
-from hub_process import SRC, HubProcess
 from predhub import Box, Label, Object
+from tests.hub_process import SRC, HubProcess
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +21,12 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
 
 
 def _cli(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "PREDHUB_URL": hub.url, "PREDHUB_TOKEN": hub.token}
+    env = {
+        "PYTHONPATH": str(SRC),
+        "PATH": "/usr/bin:/bin",
+        "PREDHUB_URL": hub.url,
+        "PREDHUB_TOKEN": hub.token,
+    }
     return subprocess.run(
         [sys.executable, "-c", "from predhub.cli.main import main; main()", *args],
         capture_output=True, text=True, env=env, check=False,
@@ -34,7 +36,9 @@ def _cli(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
 def test_run_show_samples(hub: HubProcess) -> None:
     with predhub.Client(hub.url, hub.token) as client:
         ds = client.create_dataset("cli-eval", {"objects": [{"name": "car", "kind": "box"}]})
-        client.add_samples(ds, [predhub.NewSample(f"s{i}", url=f"https://example.test/{i}.jpg") for i in range(3)])
+        client.add_samples(
+            ds, [predhub.NewSample(f"s{i}", url=f"https://example.test/{i}.jpg") for i in range(3)]
+        )
         gt = client.create_label_set(ds, "truth", kind="ground_truth")
         pred = client.create_label_set(ds, "model")
         client.add_labels(gt, [Label(f"s{i}", [Object("car", Box(0, 0, 10 + i, 10))]) for i in range(3)])

@@ -102,3 +102,26 @@ def test_batches_are_formed_from_what_is_loaded() -> None:
     predictions = deploy(model).predict(_images(10), batch_size=4)
     assert len(predictions) == 10
     assert sum(model.calls) == 10 and max(model.calls) <= 4
+
+
+def test_two_sessions_on_one_model_never_call_it_at_once() -> None:
+    class Exclusive:
+        name = "exclusive"
+
+        def __init__(self) -> None:
+            self.inside = 0
+            self.overlaps = 0
+
+        def __call__(self, image: np.ndarray) -> PredictedObjects:
+            self.inside += 1
+            if self.inside > 1:
+                self.overlaps += 1
+            threading.Event().wait(0.002)  # hold the model a moment, as a framework call would
+            self.inside -= 1
+            return PredictedObjects.empty()
+
+    model = Exclusive()
+    handle = deploy(model)
+    sessions = [handle.predict_detached(_images(20)) for _ in range(3)]
+    assert [len(list(s)) for s in sessions] == [20, 20, 20]
+    assert model.overlaps == 0

@@ -1,18 +1,26 @@
-"""The flat public API: every public name of predhub.core and predhub.sdk is exported from predhub."""
+"""The flat public API: every public name of predhub.core, predhub.sdk and predhub.models is exported
+from predhub."""
 
 import predhub
 import predhub.core
+import predhub.models
 import predhub.sdk
 
 
-def test_every_core_and_sdk_name_is_exported_flat() -> None:
-    expected = set(predhub.core.__all__) | set(predhub.sdk.__all__)
+def test_every_core_sdk_and_models_name_is_exported_flat() -> None:
+    expected = set(predhub.core.__all__) | set(predhub.sdk.__all__) | set(predhub.models.__all__)
     assert set(predhub.__all__) == expected
 
 
 def test_every_exported_name_resolves_to_the_same_object() -> None:
     for name in predhub.__all__:
-        source = predhub.sdk if name in predhub.sdk.__all__ else predhub.core
+        source = (
+            predhub.sdk
+            if name in predhub.sdk.__all__
+            else predhub.models
+            if name in predhub.models.__all__
+            else predhub.core
+        )
         assert getattr(predhub, name) is getattr(source, name), name
 
 

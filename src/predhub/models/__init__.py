@@ -16,11 +16,14 @@ from predhub.models.errors import (
     UnsupportedModelError,
 )
 from predhub.models.framework import Checkpoint, Framework, detect_framework
+from predhub.models.hub_inputs import HubSamples
 from predhub.models.merge import box_iou_matrix, geometry_iou, iou_merge
 from predhub.models.objects import PredictedObjects
 from predhub.models.prediction import Prediction
+from predhub.models.remote import RemoteModel, connect
 from predhub.models.runner import ModelOutput, PredictOptions, Runner, Task
 from predhub.models.session import PredictionSession, SessionStatus
+from predhub.models.upload import UploadMode, UploadResult, upload_predictions
 from predhub.models.video import FrameSelection, Video
 from predhub.models.zoo import BUNDLED, DEFAULT_DETECTOR
 
@@ -32,6 +35,7 @@ __all__ = [
     "FrameSelection",
     "Framework",
     "Head",
+    "HubSamples",
     "InputError",
     "MissingDependencyError",
     "Model",
@@ -42,17 +46,22 @@ __all__ = [
     "PredictedObjects",
     "Prediction",
     "PredictionSession",
+    "RemoteModel",
     "Runner",
     "SessionStatus",
     "SettingsError",
     "Task",
     "UnknownModelError",
     "UnsupportedModelError",
+    "UploadMode",
+    "UploadResult",
     "Video",
     "box_iou_matrix",
+    "connect",
     "deploy",
     "detect_framework",
     "geometry_iou",
     "iou_merge",
     "running_models",
+    "upload_predictions",
 ]

@@ -23,6 +23,7 @@ from predhub.models.inputs import resolve_inputs
 from predhub.models.prediction import Prediction
 from predhub.models.runner import PredictOptions, Runner, Task
 from predhub.models.session import PredictionSession
+from predhub.models.upload import UploadMode, UploadResult, upload_predictions
 from predhub.models.video import FrameSelection
 from predhub.models.zoo import BUNDLED, load_bundled
 
@@ -118,6 +119,7 @@ class Model:
         self.url_allowlist = tuple(url_allowlist)
         self._identity = identity
         self.closed = False
+        self.last_upload: UploadResult | None = None
 
     name = property(lambda self: self.runner.name)
     version = property(lambda self: self.runner.version)
@@ -215,6 +217,11 @@ class Model:
         classes: Sequence[str] | None = None,
         conf: float | None = None,
         settings: Mapping[str, Any] | None = None,
+        upload: UploadMode | str | None = None,
+        label_set: int | str | Any | None = None,
+        dataset: int | str | Any | None = None,
+        hub: Any | None = None,
+        prelabel: bool = False,
     ) -> list[Prediction]:
         """Predict on ``input`` and return one :class:`Prediction` per image or video frame, in order.
 
@@ -226,7 +233,21 @@ class Model:
         ``classes``: keep only these class names. ``conf``: drop objects scoring below it (the
         model's default threshold otherwise). ``settings``: model-specific settings (see
         ``COMMON_SETTINGS`` and the model's ``default_settings``).
+
+        ``input`` may also be :class:`~predhub.models.hub_inputs.HubSamples` (a hub's dataset, query,
+        label set or sample ids). ``upload`` (``"create"``, ``"append"``, ``"replace"``,
+        ``"iou_merge"``) then writes the predictions into ``label_set`` of the hub's ``dataset``
+        (``hub``/``dataset`` default to the input's; see :func:`~predhub.models.upload.upload_predictions`);
+        ``prelabel=True`` writes them as pre-labels. The upload's summary is kept in ``last_upload``.
         """
+        if upload is not None:
+            upload = UploadMode(upload)
+            hub = hub if hub is not None else getattr(input, "client", None)
+            dataset = dataset if dataset is not None else getattr(input, "dataset", None)
+            if hub is None or dataset is None:
+                raise SettingsError(
+                    "upload", "needs a hub (hub=predhub.Client()) and a dataset to write into"
+                )
         session = self.predict_detached(
             input,
             recursive=recursive,
@@ -237,7 +258,19 @@ class Model:
             conf=conf,
             settings=settings,
         )
-        return list(session)
+        predictions = list(session)
+        if upload is not None:
+            threshold = float(self.options(settings=settings).settings["iou_merge_threshold"])
+            self.last_upload = upload_predictions(
+                hub,  # type: ignore[arg-type]
+                predictions,
+                dataset=dataset,  # type: ignore[arg-type]
+                label_set=label_set,
+                mode=upload,
+                prelabel=prelabel,
+                iou_merge_threshold=threshold,
+            )
+        return predictions
 
     def close(self) -> None:
         """Stop this deployment and release the model."""
@@ -265,6 +298,7 @@ def deploy(
     name: str | None = None,
     version: str | None = None,
     url_allowlist: Sequence[str] | None = None,
+    hub: Any | None = None,
 ) -> Model:
     """Load ``model`` and return a handle to predict with.
 
@@ -276,8 +310,17 @@ def deploy(
     or ``"gpu"`` (an error when there is none). ``reuse``: return the running deployment of the
     same model if there is one. ``name``/``version``: recorded with predictions (Python models;
     files take theirs from the sidecar). ``url_allowlist``: URL prefixes predict() may fetch
-    (default: ``PREDHUB_URL_ALLOWLIST``, comma-separated; none otherwise).
+    (default: ``PREDHUB_URL_ALLOWLIST``, comma-separated; none otherwise). ``hub``: a
+    :class:`predhub.Client`; the model then runs in a worker process that hub supervises (status,
+    logs, restart on crash; its id survives hub restarts) and the handle predicts through it -
+    ``model`` is then a bundled name or a checkpoint path on the hub's machine.
     """
+    if hub is not None:
+        from predhub.models.remote import deploy_on_hub
+
+        if not isinstance(model, str | Path):
+            raise SettingsError("model", "a hub deployment runs a bundled model or a checkpoint file")
+        return deploy_on_hub(hub, str(model), device, reuse)
     if device not in ("auto", "cpu", "gpu"):
         raise SettingsError("device", f'must be "auto", "cpu" or "gpu", got {device!r}')
     identity = (*_identity(model), device)

@@ -165,6 +165,12 @@ def _one(
         return [ImageRef(index, "<numpy array>", array=to_rgb(value, field))]
     if isinstance(value, ImageRef):
         return [value]
+    image_refs = getattr(value, "image_refs", None)
+    if callable(image_refs):  # HubSamples, or any provider of image references
+        refs: list[InputItem] = list(image_refs(index))
+        if not refs:
+            raise InputError(field, "selects no samples")
+        return refs
     raise InputError(
         field,
         f"cannot predict on a {type(value).__name__}: give a path, folder, video, URL, PIL image, "

@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,16 @@ from predhub.models.runner import ImageArray, ModelOutput, PredictOptions, Runne
 __all__ = ["PredictionSession", "SessionStatus"]
 
 _END = object()  # sentinel closing a queue
+
+# One lock per loaded model: framework sessions (an OpenCV Net, a TFLite interpreter) are not safe to
+# call from two threads, and two detached sessions on one deployment each have an inference thread.
+_run_locks: weakref.WeakKeyDictionary[Runner[Any], threading.Lock] = weakref.WeakKeyDictionary()
+_run_locks_guard = threading.Lock()
+
+
+def _run_lock(runner: Runner[Any]) -> threading.Lock:
+    with _run_locks_guard:
+        return _run_locks.setdefault(runner, threading.Lock())
 
 
 def _lower_priority() -> None:
@@ -83,6 +94,7 @@ class PredictionSession:
         context: dict[str, Any] | None = None,
     ) -> None:
         self._runner = runner
+        self._run_lock = _run_lock(runner)
         self._items = items
         self._options = options
         self._batch_size = max(1, batch_size)
@@ -148,7 +160,8 @@ class PredictionSession:
             while not self._stop.is_set():
                 batch, end = self._next_batch()
                 if batch:
-                    outputs = self._runner.run([b.prepared for b in batch], self._options)
+                    with self._run_lock:
+                        outputs = self._runner.run([b.prepared for b in batch], self._options)
                     for loaded, output in zip(batch, outputs, strict=True):
                         prediction = self._prediction(loaded, output)
                         if self._on_prediction is not None:

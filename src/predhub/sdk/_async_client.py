@@ -194,10 +194,11 @@ class AsyncClient(BaseClient):
         batch_size: int = 1000,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
-    ) -> list[int]:
+    ) -> SamplesResult:
         """Add samples in batches (each all-or-nothing); local images go to the blob store first.
 
-        Returns the new sample ids in input order.
+        Returns the new sample ids in input order, and the ids of the jobs that read the sizes of URL
+        images given without them (``wait_job`` on them before relying on ``width``/``height``).
         """
         plan = SamplePlan.of(samples)
         blobs = await self._send_all(
@@ -213,11 +214,14 @@ class AsyncClient(BaseClient):
             concurrency,
             Progress[SamplesResult](len(batches), progress),
         )
-        return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
+        return SamplesResult.merge([done[i] for i in range(len(batches))])
 
-    def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> AsyncIterator[Sample]:
+    def list_samples(
+        self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
+    ) -> AsyncIterator[Sample]:
+        """The dataset's samples; ``query`` filters them with the hub's search language."""
         dataset_id = ref_id(dataset)
-        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size))
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size, query))
 
     async def get_sample(self, sample_id: int) -> Sample:
         return await self._send(api.get_sample(sample_id))
@@ -297,6 +301,22 @@ class AsyncClient(BaseClient):
 
     async def delete_label(self, label_set: LabelSetRef, sample_key: str) -> None:
         await self._send(api.delete_label(ref_id(label_set), sample_key))
+
+    async def copy_label(
+        self,
+        label_set: LabelSetRef,
+        sample_key: str,
+        target: LabelSetRef,
+        *,
+        mode: str = "replace",
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Copy one sample's label into another label set of the dataset (``mode`` replace or append;
+        ``status`` e.g. "prelabel" to queue the copy for review)."""
+        result: dict[str, Any] = await self._send(
+            api.copy_label(ref_id(label_set), sample_key, ref_id(target), mode, status)
+        )
+        return result
 
     # --- upload jobs -------------------------------------------------------------------------------
 

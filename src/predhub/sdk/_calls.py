@@ -39,15 +39,21 @@ __all__ = [
     "add_labels",
     "cancel_job",
     "complete_upload",
+    "copy_label",
     "create_dataset",
+    "create_deployment",
     "create_label_set",
     "create_samples",
     "create_upload",
     "delete_dataset",
+    "delete_deployment",
     "delete_label",
     "delete_label_set",
+    "deployment_action",
+    "deployment_logs",
     "find_datasets",
     "get_dataset",
+    "get_deployment",
     "get_job",
     "get_label",
     "get_label_set",
@@ -57,11 +63,14 @@ __all__ = [
     "get_upload",
     "import_file",
     "list_datasets",
+    "list_deployments",
     "list_label_sets",
     "list_labels",
     "list_samples",
     "me",
     "post_records",
+    "predict_dataset",
+    "predict_image",
     "put_chunk",
     "put_label",
     "update_dataset",
@@ -188,9 +197,14 @@ def create_samples(dataset_id: int, records: Sequence[Mapping[str, Any]]) -> Cal
     )
 
 
-def list_samples(dataset_id: int, cursor: str | None = None, limit: int | None = None) -> Call[Page[Sample]]:
+def list_samples(
+    dataset_id: int, cursor: str | None = None, limit: int | None = None, query: str | None = None
+) -> Call[Page[Sample]]:
     return Call(
-        "GET", f"/datasets/{dataset_id}/samples", _page(Sample.from_json), params=_paging(cursor, limit)
+        "GET",
+        f"/datasets/{dataset_id}/samples",
+        _page(Sample.from_json),
+        params=_paging(cursor, limit, q=query),
     )
 
 
@@ -288,6 +302,15 @@ def delete_label(label_set_id: int, sample_key: str) -> Call[None]:
     return Call("DELETE", f"/label-sets/{label_set_id}/labels/{_seg(sample_key)}", _nothing)
 
 
+def copy_label(
+    label_set_id: int, sample_key: str, target_label_set_id: int, mode: str, status: str | None
+) -> Call[Any]:
+    body: dict[str, Any] = {"label_set_id": target_label_set_id, "mode": mode}
+    if status is not None:
+        body["status"] = status
+    return _json_body("POST", f"/label-sets/{label_set_id}/copy/{_seg(sample_key)}", body, lambda r: r.json())
+
+
 # --- upload jobs ----------------------------------------------------------------------------------
 
 
@@ -382,3 +405,58 @@ def get_job(job_id: int) -> Call[Job]:
 
 def cancel_job(job_id: int) -> Call[Job]:
     return Call("POST", f"/jobs/{job_id}/cancel", _model(Job.from_json), idempotent=True)
+
+
+# --- deployments ----------------------------------------------------------------------------------
+
+
+def _json(response: httpx.Response) -> Any:
+    return orjson.loads(response.content)
+
+
+def create_deployment(model: str, device: str, reuse: bool) -> Call[dict[str, Any]]:
+    return _json_body("POST", "/deployments", {"model": model, "device": device, "reuse": reuse}, _json)
+
+
+def get_deployment(deployment_id: int) -> Call[dict[str, Any]]:
+    return Call("GET", f"/deployments/{deployment_id}", _json)
+
+
+def list_deployments() -> Call[dict[str, Any]]:
+    return Call("GET", "/deployments", _json)
+
+
+def deployment_action(deployment_id: int, action: str) -> Call[dict[str, Any]]:
+    # Stopping or restarting twice is the same as once: safe to retry.
+    return Call("POST", f"/deployments/{deployment_id}/{action}", _json, idempotent=True)
+
+
+def delete_deployment(deployment_id: int) -> Call[None]:
+    return Call("DELETE", f"/deployments/{deployment_id}", _nothing)
+
+
+def deployment_logs(deployment_id: int, tail: int) -> Call[dict[str, Any]]:
+    return Call("GET", f"/deployments/{deployment_id}/logs", _json, params={"tail": tail})
+
+
+def predict_image(deployment_id: int, image: bytes, params: Mapping[str, Any]) -> Call[dict[str, Any]]:
+    # A prediction changes nothing on the hub: safe to retry (e.g. while a worker restarts).
+    return Call(
+        "POST",
+        f"/deployments/{deployment_id}/predict",
+        _json,
+        params=params,
+        content=image,
+        content_type="application/octet-stream",
+        idempotent=True,
+    )
+
+
+def predict_dataset(deployment_id: int, body: Mapping[str, Any]) -> Call[Job]:
+    return _json_body(
+        "POST",
+        f"/deployments/{deployment_id}/jobs",
+        dict(body),
+        _model(Job.from_json),
+        idempotency_key=_key(),
+    )

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -56,6 +60,22 @@ from predhub.sdk._types import (
 __all__ = ["Client"]
 
 T = TypeVar("T")
+
+
+@contextmanager
+def _upload_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """The file to send: the file itself, or a folder (YOLO, VOC, Supervisely) zipped to a temp file."""
+    source = Path(path)
+    if not source.is_dir():
+        yield source
+        return
+    with tempfile.TemporaryDirectory(prefix="predhub-") as tmp:
+        archive = Path(tmp) / "upload.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+            for file in sorted(source.rglob("*")):
+                if file.is_file():
+                    out.write(file, file.relative_to(source).as_posix())
+        yield archive
 
 
 class Client(BaseClient):
@@ -193,10 +213,11 @@ class Client(BaseClient):
         batch_size: int = 1000,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
-    ) -> list[int]:
+    ) -> SamplesResult:
         """Add samples in batches (each all-or-nothing); local images go to the blob store first.
 
-        Returns the new sample ids in input order.
+        Returns the new sample ids in input order, and the ids of the jobs that read the sizes of URL
+        images given without them (``wait_job`` on them before relying on ``width``/``height``).
         """
         plan = SamplePlan.of(samples)
         blobs = self._send_all(
@@ -212,11 +233,14 @@ class Client(BaseClient):
             concurrency,
             Progress[SamplesResult](len(batches), progress),
         )
-        return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
+        return SamplesResult.merge([done[i] for i in range(len(batches))])
 
-    def list_samples(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[Sample]:
+    def list_samples(
+        self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
+    ) -> Iterator[Sample]:
+        """The dataset's samples; ``query`` filters them with the hub's search language."""
         dataset_id = ref_id(dataset)
-        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size))
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size, query))
 
     def get_sample(self, sample_id: int) -> Sample:
         return self._send(api.get_sample(sample_id))
@@ -294,6 +318,82 @@ class Client(BaseClient):
 
     def delete_label(self, label_set: LabelSetRef, sample_key: str) -> None:
         self._send(api.delete_label(ref_id(label_set), sample_key))
+
+    def copy_label(
+        self,
+        label_set: LabelSetRef,
+        sample_key: str,
+        target: LabelSetRef,
+        *,
+        mode: str = "replace",
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Copy one sample's label into another label set of the dataset (``mode`` replace or append;
+        ``status`` e.g. "prelabel" to queue the copy for review)."""
+        result: dict[str, Any] = self._send(
+            api.copy_label(ref_id(label_set), sample_key, ref_id(target), mode, status)
+        )
+        return result
+
+    # --- deployments (see predhub.models.connect for a handle that predicts like a local model) ---
+
+    def create_deployment(self, model: str, *, device: str = "auto", reuse: bool = False) -> dict[str, Any]:
+        """Start ``model`` (a bundled model's name or a checkpoint path on the hub) in a worker process."""
+        return self._send(api.create_deployment(model, device, reuse))
+
+    def get_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.get_deployment(deployment_id))
+
+    def list_deployments(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self._send(api.list_deployments())["items"]
+        return items
+
+    def stop_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.deployment_action(deployment_id, "stop"))
+
+    def restart_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return self._send(api.deployment_action(deployment_id, "restart"))
+
+    def delete_deployment(self, deployment_id: int) -> None:
+        self._send(api.delete_deployment(deployment_id))
+
+    def deployment_logs(self, deployment_id: int, *, tail: int = 200) -> list[str]:
+        lines: list[str] = self._send(api.deployment_logs(deployment_id, tail))["lines"]
+        return lines
+
+    def predict_image(self, deployment_id: int, image: bytes, **params: Any) -> dict[str, Any]:
+        """One image's prediction from a deployment: objects and classifications in label JSON."""
+        return self._send(
+            api.predict_image(deployment_id, image, {k: v for k, v in params.items() if v is not None})
+        )
+
+    def predict_dataset(
+        self,
+        deployment_id: int,
+        dataset: DatasetRef,
+        *,
+        label_set: LabelSetRef | str | None = None,
+        upload: str = "create",
+        sample_ids: Sequence[int] | None = None,
+        prelabel: bool = False,
+        conf: float | None = None,
+        classes: Sequence[str] | None = None,
+        img_size: int | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Queue a job in which the hub runs the deployment over the dataset's samples (or
+        ``sample_ids``) and writes the labels into ``label_set`` (``upload``: create, append,
+        replace, iou_merge); follow it with :meth:`wait_job`."""
+        body: dict[str, Any] = {"dataset_id": ref_id(dataset), "upload": upload, "prelabel": prelabel}
+        if label_set is not None:
+            body["label_set"] = label_set if isinstance(label_set, str) else ref_id(label_set)
+        optional = {"sample_ids": sample_ids, "conf": conf, "classes": classes, "img_size": img_size}
+        body.update(
+            {k: list(v) if isinstance(v, Sequence) else v for k, v in optional.items() if v is not None}
+        )
+        if settings is not None:
+            body["settings"] = dict(settings)
+        return self._send(api.predict_dataset(deployment_id, body))
 
     # --- upload jobs -------------------------------------------------------------------------------
 
@@ -373,10 +473,29 @@ class Client(BaseClient):
         yolo, voc; per-sample formats as a zip) into a label set. The file is streamed to the hub and
         imported by a job; with ``wait`` the finished job is returned (its ``result`` is the report,
         its ``error`` lists the rejected records of a failed strict import)."""
-        with open(path, "rb") as stream:
+        with _upload_file(path) as upload, open(upload, "rb") as stream:
             chunks = iter(lambda: stream.read(1 << 20), b"")
             job = self._send(api.import_file(ref_id(label_set), chunks, format, mode, on_conflict, options))
         return self.wait_job(job.id, timeout=timeout) if wait else job
+
+    def create_dataset_from_file(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        image_root: str | None = None,
+        description: str | None = None,
+    ) -> Dataset:
+        """A dataset whose ontology and samples come from a COCO dataset or a Label Studio file:
+        a class per category or region label, a sample per image (under ``image_root``, an http(s)
+        URL prefix, or by path under the hub's media root)."""
+        from predhub.formats.ontologies import derive_ontology, samples_from_file
+
+        source = Path(path)
+        dataset = self.create_dataset(name, derive_ontology(source, format), description=description)
+        self.add_samples(dataset, samples_from_file(source, format, image_root))
+        return self.get_dataset(dataset.id)
 
     def post_records(
         self,

@@ -14,6 +14,7 @@ from predhub.server.errors import install_error_handlers
 from predhub.server.limits import BodyLimit
 from predhub.server.routes import (
     datasets,
+    deployments,
     evaluations,
     gallery,
     imports,
@@ -26,6 +27,7 @@ from predhub.server.routes import (
     uploads,
 )
 from predhub.server.settings import Settings
+from predhub.services.deployments import Supervisor
 from predhub.services.samples import SampleStore
 from predhub.store.blobs import LocalBlobStore
 from predhub.store.db import Database
@@ -47,19 +49,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store=SampleStore(LocalBlobStore(settings.blob_dir), settings.media_root),
     )
 
+    supervisor = Supervisor(db, settings.data_dir)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(db)
+        supervisor.start()  # deployments that should run start again, under their ids
         worker = None
         if settings.job_threads > 0:
             # Job kinds register themselves when their service modules are imported.
             import predhub.services.jobs  # noqa: F401
 
-            worker = Worker(db, resources={"hub": hub}, threads=settings.job_threads)
+            resources = {"hub": hub, "supervisor": supervisor}
+            worker = Worker(db, resources=resources, threads=settings.job_threads)
             worker.start()
         try:
             yield
         finally:
+            supervisor.close()
             if worker is not None:
                 worker.stop()
             db.dispose()
@@ -74,8 +81,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.supervisor = supervisor
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, imports, evaluations):
+    for module in (
+        me,
+        datasets,
+        samples,
+        label_sets,
+        labels,
+        uploads,
+        jobs,
+        review,
+        imports,
+        evaluations,
+        deployments,
+    ):
         api.include_router(module.router)
     api.include_router(gallery.api_router)
     app.include_router(api)

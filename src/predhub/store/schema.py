@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 __all__ = [
     "api_tokens",
     "datasets",
+    "deployments",
     "evaluation_objects",
     "evaluation_samples",
     "evaluations",
@@ -202,10 +203,11 @@ objects = Table(
         name="fk_objects_label",
     ),
     UniqueConstraint("label_set_id", "sample_id", "position", name="uq_objects_label_position"),
-    # Per label set by class and confidence: counts per class, and "cars above 0.5" for the gallery,
-    # read one index range. The bounds get no B-tree: one on x0 cannot answer a 2-D region query,
-    # and every index on this table costs ~15% of ingest speed (an R*Tree can serve regions later).
-    Index("ix_objects_class", "label_set_id", "class", "confidence"),
+    # A label set's objects of one class in one index range. Kept to (label_set_id, class): adding
+    # confidence scatters the inserts and costs a third of ingest speed; per-sample class counts and
+    # top confidences live in label_class_stats. The bounds get no B-tree: one on x0 cannot answer a
+    # 2-D region query, and every index on this table costs ingest speed (an R*Tree can serve regions).
+    Index("ix_objects_class", "label_set_id", "class"),
 )
 
 upload_jobs = Table(
@@ -349,4 +351,25 @@ evaluation_objects = Table(
     Column("mislabeled", Float),
     Index("ix_evaluation_objects_sample", "evaluation_id", "sample_id"),
     sqlite_with_rowid=False,
+)
+
+# Models the hub runs in worker processes it supervises (issue 5). ``desired`` is what the user asked
+# for ("running" or "stopped"); ``status`` what the supervisor last saw. A hub that restarts starts
+# again every deployment whose desired state is running, under the same id.
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("model", Text, nullable=False),  # a bundled model's name or a checkpoint path on the hub
+    Column("device", String(10), nullable=False),
+    Column("desired", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("info", Json),  # name, version, framework, task, classes, device the worker reported
+    Column("pid", Integer),
+    Column("port", Integer),
+    Column("restarts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
