@@ -87,11 +87,17 @@ def _print_evaluation(ev: object) -> None:
     show_default=True, help="What to compare: objects, painted class maps, or classifications.",
 )  # fmt: skip
 @click.option(
-    "--iou-type", type=click.Choice(["bbox", "segm"]), default="bbox", show_default=True,
+    "--iou-type",
+    type=click.Choice(["bbox", "segm"]),
+    default="bbox",
+    show_default=True,
     help="Detection: match boxes or masks.",
 )
 @click.option(
-    "--confusion-iou", type=float, default=0.5, show_default=True,
+    "--confusion-iou",
+    type=float,
+    default=0.5,
+    show_default=True,
     help="IoU threshold of the stored match status, confusion matrix and disagreement.",
 )
 @click.option(
