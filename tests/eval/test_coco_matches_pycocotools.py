@@ -114,7 +114,7 @@ def _segmentation(
     return {"size": [height, width], "counts": counts}
 
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -135,7 +135,7 @@ def test_segm_matches_on_generated_sets(data: tuple[dict[str, Any], list[dict[st
     assert_matches_pycocotools(*data, iou_type="segm")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     coco_sets(),
     st.lists(st.floats(0.05, 1.0), min_size=1, max_size=4),
