@@ -112,3 +112,16 @@ def test_bad_deployments_are_refused_or_fail_with_their_error(client: predhub.Cl
     with pytest.raises(predhub.APIError) as unavailable:
         client.get_deployment(999999)
     assert unavailable.value.status == 404
+
+
+def test_the_async_client_lists_the_same_deployments(hub: HubProcess, client: predhub.Client) -> None:
+    import asyncio
+
+    async def listed() -> list[dict[str, object]]:
+        async with predhub.AsyncClient(hub.url, hub.token) as async_client:
+            return await async_client.list_deployments()
+
+    created = client.create_deployment("efficientnet-lite3-imagenet")
+    client.stop_deployment(created["id"])
+    sync_ids = [d["id"] for d in client.list_deployments()]
+    assert created["id"] in sync_ids and [d["id"] for d in asyncio.run(listed())] == sync_ids
