@@ -125,3 +125,27 @@ def test_the_async_client_lists_the_same_deployments(hub: HubProcess, client: pr
     client.stop_deployment(created["id"])
     sync_ids = [d["id"] for d in client.list_deployments()]
     assert created["id"] in sync_ids and [d["id"] for d in asyncio.run(listed())] == sync_ids
+
+
+def test_the_deployments_command(hub: HubProcess) -> None:
+    from click.testing import CliRunner
+
+    from predhub.cli.main import cli
+
+    hub_args = ["--url", hub.url, "--token", hub.token]
+    runner = CliRunner()
+    started = runner.invoke(cli, ["deployments", "start", "efficientnet-lite3-imagenet", "--json", *hub_args])
+    assert started.exit_code == 0, started.output
+    import json
+
+    deployment_id = json.loads(started.output)["id"]
+    with predhub.Client(hub.url, hub.token) as client:
+        _wait(client, deployment_id, "running")
+    listed = runner.invoke(cli, ["deployments", "list", "--json", *hub_args])
+    assert deployment_id in [d["id"] for d in json.loads(listed.output)]
+    logs = runner.invoke(cli, ["deployments", "logs", str(deployment_id), *hub_args])
+    assert "starting efficientnet-lite3-imagenet" in logs.output
+    stopped = runner.invoke(cli, ["deployments", "stop", str(deployment_id), *hub_args])
+    assert stopped.exit_code == 0 and "stopped" in stopped.output
+    missing = runner.invoke(cli, ["deployments", "stop", "999999", *hub_args])
+    assert missing.exit_code == 1 and "not found" in missing.output

@@ -17,6 +17,7 @@ __all__ = ["cli", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("predhub.cli.serve", "serve"),
     "datasets": ("predhub.cli.datasets", "datasets"),
+    "deployments": ("predhub.cli.deployments", "deployments"),
     "eval": ("predhub.cli.eval", "eval_group"),
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
