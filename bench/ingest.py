@@ -73,8 +73,8 @@ def _postgres_database() -> Iterator[str]:
 
 
 @contextmanager
-def _hub(folder: Path, database_url: str | None) -> Iterator[tuple[str, str]]:
-    """A hub subprocess; yields (url, token)."""
+def _hub(folder: Path, database_url: str | None) -> Iterator[tuple[str, str, int]]:
+    """A hub subprocess; yields (url, token, pid)."""
     port = _free_port()
     config = folder / "config.json"
     args = [sys.executable, "-m", "predhub.server", "--data-dir", str(folder / "data"), "--port", str(port)]
@@ -96,7 +96,7 @@ def _hub(folder: Path, database_url: str | None) -> Iterator[tuple[str, str]]:
             except (OSError, ValueError, KeyError, httpx.TransportError):
                 pass
             time.sleep(0.05)
-        yield url, token
+        yield url, token, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -104,6 +104,12 @@ def _hub(folder: Path, database_url: str | None) -> Iterator[tuple[str, str]]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def make_labels(samples: int, boxes: int) -> list[dict[str, Any]]:
@@ -135,13 +141,12 @@ def profile_server_ingest(
     """The hub's own share, without HTTP: the same chunks through ``services.uploads.put_chunk``.
 
     Runs in this process under cProfile on the hub's database (the hub subprocess stays idle), after
-    parsing each chunk body exactly as the server's ``Records`` dependency does. Prints where the
+    decoding each chunk body exactly as the server's ``LabelRecords`` dependency does. Prints where the
     time goes, so that a slow ingest can be pinned on a function rather than guessed at.
     """
-    import orjson
-
     from predhub.sdk._encoding import ChunkPlan
     from predhub.services import auth, uploads
+    from predhub.services.ingest import decode_records
     from predhub.store.db import Database
 
     label_set = client.create_label_set(dataset, "profiled", model_name="bench")
@@ -155,7 +160,7 @@ def profile_server_ingest(
     profiler.enable()
     for i, body in enumerate(bodies):
         t0 = time.perf_counter()
-        records = [orjson.loads(line) for line in body.split(b"\n") if line.strip()]  # as deps._records
+        records = decode_records(body, ndjson=True)  # what the hub's LabelRecords dependency runs
         t1 = time.perf_counter()
         result = uploads.put_chunk(db, user, job.id, i, records)
         store_s += time.perf_counter() - t1
@@ -168,7 +173,7 @@ def profile_server_ingest(
     stats = pstats.Stats(profiler, stream=stream)
     total = parse_s + store_s
     print(
-        f"  hub in-process (no HTTP): {boxes / total:,.0f} boxes/s - NDJSON parse {parse_s:.2f} s, "
+        f"  hub in-process (no HTTP): {boxes / total:,.0f} boxes/s - decode_records {parse_s:.2f} s, "
         f"uploads.put_chunk {store_s:.2f} s; top functions by own time (tottime) and cumulative:"
     )
     stats.sort_stats("tottime").print_stats(14)
@@ -193,7 +198,7 @@ def bench_backend(
     total_boxes = samples * boxes
     with (
         tempfile.TemporaryDirectory(prefix=f"predhub-bench-{name}-") as tmp,
-        _hub(Path(tmp), database_url) as (url, token),
+        _hub(Path(tmp), database_url) as (url, token, server_pid),
         predhub.Client(url, token) as client,
     ):
         dataset = client.create_dataset(f"bench-{name}", ONTOLOGY)
@@ -211,9 +216,12 @@ def bench_backend(
         samples_s = time.perf_counter() - t0
 
         label_set = client.create_label_set(dataset, "predictions", model_name="bench")
+        cpu0 = (_cpu_seconds(server_pid), time.process_time())
         t0 = time.perf_counter()
         job = client.upload_labels(label_set, labels, chunk_size=chunk_size, concurrency=concurrency)
         upload_s = time.perf_counter() - t0
+        server_cpu = _cpu_seconds(server_pid) - cpu0[0]
+        client_cpu = time.process_time() - cpu0[1]
         assert job.status is predhub.UploadStatus.DONE, job
         assert (job.counts.records, job.counts.objects) == (samples, total_boxes), job.counts
 
@@ -238,10 +246,22 @@ def bench_backend(
         "one_per_request_boxes_per_s": peer_labels * boxes / peer_s,
     }
     figures["ratio_vs_one_per_request"] = figures["boxes_per_s"] / figures["one_per_request_boxes_per_s"]
+    # CPU seconds spent during the upload, by side: robust to other load on a shared machine, and
+    # says which side a faster ingest has to come from.
+    figures["server_cpu_s"] = server_cpu
+    figures["client_cpu_s"] = client_cpu
+    figures["server_boxes_per_cpu_s"] = total_boxes / server_cpu if server_cpu else 0.0
+    figures["client_boxes_per_cpu_s"] = total_boxes / client_cpu if client_cpu else 0.0
+    f = figures
     print(
-        f"{name:>8}: {figures['boxes_per_s']:>10,.0f} boxes/s end to end ({samples:,} labels x {boxes} boxes "
-        f"in {upload_s:.2f} s; samples {figures['samples_per_s']:,.0f}/s); one label per request "
-        f"{figures['one_per_request_boxes_per_s']:,.0f} boxes/s -> x{figures['ratio_vs_one_per_request']:.0f}"
+        f"{name:>8}: {f['boxes_per_s']:>10,.0f} boxes/s end to end ({samples:,} labels x {boxes} boxes "
+        f"in {upload_s:.2f} s; samples {f['samples_per_s']:,.0f}/s); one label per request "
+        f"{f['one_per_request_boxes_per_s']:,.0f} boxes/s -> x{f['ratio_vs_one_per_request']:.0f}"
+    )
+    print(
+        f"          CPU during the upload: hub {server_cpu:.2f} s ({f['server_boxes_per_cpu_s']:,.0f} "
+        f"boxes per CPU-second), SDK {client_cpu:.2f} s ({f['client_boxes_per_cpu_s']:,.0f}); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     figures.update(hub_profile)
     return figures

@@ -52,13 +52,20 @@ def postgres_database() -> Iterator[str]:
 class HubProcess:
     """One hub server subprocess; ``start()`` again after ``kill()`` to restart it on the same data."""
 
-    def __init__(self, folder: Path, database_url: str | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        database_url: str | None = None,
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.folder = folder
         self.database_url = database_url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config_path = folder / "config.json"
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra_env = extra_env or {}
         self.log_path = folder / "server.log"
 
     @property
@@ -82,7 +89,7 @@ class HubProcess:
         ]
         if self.database_url:
             args += ["--database-url", self.database_url]
-        env = {**os.environ, "PREDHUB_CONFIG": str(self.config_path)}
+        env = {**os.environ, "PREDHUB_CONFIG": str(self.config_path), **self.extra_env}
         env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         for name in ("PREDHUB_DATABASE_URL", "PREDHUB_DATA_DIR", "PREDHUB_PORT", "PREDHUB_HOST"):
             env.pop(name, None)

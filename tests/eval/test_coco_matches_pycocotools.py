@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from coco_reference import AreaRange, assert_matches_pycocotools, default_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as mask_utils
+
+from .coco_reference import AreaRange, assert_matches_pycocotools, default_params
 
 # -- generated data -------------------------------------------------------------------------------
 

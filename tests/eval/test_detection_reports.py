@@ -135,3 +135,21 @@ def test_evaluation_reports_render() -> None:
     d = ev.to_dict()
     assert set(d) >= {"AP", "AP50", "ARl", "per_class"}
     assert "cat" in str(detection_confusion(ev))
+
+
+def test_label_set_evaluation_rows() -> None:
+    from predhub.eval import evaluate_label_sets
+
+    seen: list[float] = []
+    res = evaluate_label_sets(*_labels(), progress=lambda f, _m: seen.append(f))
+    assert seen[0] == 0.0 and seen[-1] == 1.0
+    rows = {r["object"]: r for r in res.object_rows()}
+    assert rows["g1"]["status"] == "tp" and rows["g1"]["partner"] == "p1"
+    assert rows["g2"]["status"] == "fn" and rows["g2"]["partner"] == "p2"
+    assert rows["g2"]["confused_with"] == "cat"
+    assert rows["p4"]["status"] == "fp" and rows["p4"]["partner"] is None
+    samples = res.sample_rows()
+    assert samples[-1]["sample"] == "a.jpg"
+    summary = res.summary()
+    assert summary["coco"]["AP"] == res.detection.metrics()["AP"]
+    assert summary["confusion"]["classes"] == ["cat", "dog", "background"]

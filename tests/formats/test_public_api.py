@@ -13,6 +13,7 @@ def test_all_is_complete() -> None:
         "registry",
         "raster",
         "brush",
+        "fastpath",
         *FORMAT_NAMES,
     }
     assert public - modules == set(formats.__all__)

@@ -6,7 +6,6 @@ from typing import Any
 
 import orjson
 import pytest
-from format_strategies import Carries, assert_same, labels, ontology
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,8 @@ from predhub.core import Label
 from predhub.formats.base import ExportOptions, ExportReport, ImportOptions, Record
 from predhub.formats.importing import merge_labels
 from predhub.formats.registry import get_format
+
+from .format_strategies import Carries, assert_same, labels, ontology
 
 ALL_2D = frozenset({"box", "polygon", "polyline", "point", "mask"})
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,7 @@ import httpx
 import pytest
 import skimage
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hub_process import HubProcess
+from tests.hub_process import HubProcess
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ONTOLOGY = {

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub_process import HubProcess
+from tests.hub_process import HubProcess
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +130,44 @@ def test_log_in_with_a_token(
         page.click("#login button")
         page.wait_for_selector("#whoami:text('admin')")
         page.close()
+
+
+def _evaluate(api: httpx.Client, photos: dict[str, Any]) -> dict[str, Any]:
+    ev = api.post(
+        "/evaluations",
+        json={
+            "ground_truth_label_set_id": photos["gt"],
+            "prediction_label_set_id": photos["pred"],
+            "kind": "detection",
+        },
+    )
+    assert ev.status_code == 202, ev.text
+    job = api.get(f"/jobs/{ev.json()['job_id']}").json()
+    while job["status"] in ("queued", "running"):
+        job = api.get(f"/jobs/{job['id']}").json()
+    assert job["status"] == "done", job
+    return api.get(f"/evaluations/{ev.json()['id']}").json()
+
+
+def test_evaluation_view_and_outcomes(
+    page: Any, hub: HubProcess, api: httpx.Client, photos: dict[str, Any]
+) -> None:
+    ev = _evaluate(api, photos)
+    page.goto(f"{hub.url}/#/evaluations/{ev['id']}")
+    page.wait_for_selector("#summary")
+    assert page.locator("#summary tr").count() == 12
+    assert page.locator("#pr-curves polyline").count() >= 1
+    classes = ev["confusion"]["classes"]
+    row = classes.index("person")
+    page.locator(f'#confusion td.cell[data-row="{row}"][data-col="{row}"]').click()
+    page.wait_for_selector("#cell-samples a")
+    assert "astronaut.png" in page.locator("#cell-samples").inner_text()
+    # the sample view shows each object's outcome from the newest evaluation
+    page.locator("#cell-samples a", has_text="astronaut.png").click()
+    page.wait_for_selector("#objects .outcome-tp")
+    # and search reads the same outcomes
+    page.goto(f"{hub.url}/#/datasets/{photos['dataset']}?q=ssd.tp:>0")
+    page.wait_for_selector(".tile")
+    keys = page.locator(".tile").evaluate_all("ts => ts.map(t => t.dataset.sampleKey)")
+    assert "astronaut.png" in keys
+    assert "coffee.png" not in keys

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,11 +8,9 @@ import pytest
 
 import predhub
 from predhub.models import Model, deploy
+from tests.hub_process import HubProcess, postgres_database
 
 from .helpers import Brightness
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hub_process import HubProcess, postgres_database
 
 SKIMAGE_DATA = Path(next(iter(importlib.util.find_spec("skimage").submodule_search_locations))) / "data"  # type: ignore[union-attr]
 

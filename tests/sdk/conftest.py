@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import predhub
-from hub_process import HubProcess, postgres_database
+from tests.hub_process import HubProcess, postgres_database
 
 ONTOLOGY = {
     "objects": [

@@ -6,15 +6,16 @@ import asyncio
 import io
 
 import pytest
-from conftest import ONTOLOGY
 from PIL import Image
 
 import predhub
-from flaky_proxy import FlakyProxy
-from hub_process import HubProcess
 from predhub import Box, Label, Object
 from predhub.sdk import _calls as api
 from predhub.sdk._encoding import ChunkPlan
+from tests.flaky_proxy import FlakyProxy
+from tests.hub_process import HubProcess
+
+from .conftest import ONTOLOGY
 
 
 def _png() -> bytes:
@@ -32,15 +33,18 @@ def test_datasets_samples_and_pages(hub: HubProcess) -> None:
             assert {f"async-{i}" for i in range(5)} <= set(names)
             dataset = await client.get_dataset_by_name("async-3")
             assert (await client.get_dataset(dataset.id)).name == "async-3"
-            ids = await client.add_samples(
-                dataset,
-                [predhub.NewSample("png", image=_png())]
-                + [
-                    {"key": f"u{i}", "url": "https://example.test/u.jpg", "width": 4, "height": 3}
-                    for i in range(9)
-                ],
-                batch_size=4,
-            )
+            ids = (
+                await client.add_samples(
+                    dataset,
+                    [predhub.NewSample("png", image=_png())]
+                    + [
+                        {"key": f"u{i}", "url": "https://example.test/u.jpg", "width": 4, "height": 3}
+                        for i in range(9)
+                    ],
+                    batch_size=4,
+                )
+            ).ids
+            assert (await client.get_dataset(dataset)).sample_count == 10
             sample = await client.get_sample(ids[0])
             assert (sample.width, sample.height) == (20, 10)
             assert await client.get_sample_image(sample) == _png()

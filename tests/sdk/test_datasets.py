@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ONTOLOGY
 
 import predhub
+
+from .conftest import ONTOLOGY
 
 
 def test_create_get_and_find_by_name(client: predhub.Client) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ONTOLOGY
 
 import predhub
-from hub_process import HubProcess, free_port
+from tests.hub_process import HubProcess, free_port
+
+from .conftest import ONTOLOGY
 
 
 def test_a_bad_token_is_unauthorized(hub: HubProcess) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import predhub
-from flaky_proxy import FlakyProxy
-from hub_process import HubProcess
+from tests.flaky_proxy import FlakyProxy
+from tests.hub_process import HubProcess
 
 SEEDS = Path(__file__).resolve().parents[1] / "formats" / "fixtures"
 

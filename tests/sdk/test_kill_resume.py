@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ONTOLOGY
 
 import predhub
-from hub_process import HubProcess, postgres_database
 from predhub import Box, Label, Object
+from tests.hub_process import HubProcess, postgres_database
+
+from .conftest import ONTOLOGY
 
 CHUNKS = 100
 PER_CHUNK = 10

@@ -6,10 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import ONTOLOGY
 from PIL import Image
 
 import predhub
+
+from .conftest import ONTOLOGY
 
 
 def _png(width: int, height: int) -> bytes:
@@ -22,7 +23,7 @@ def test_images_as_bytes_and_files_go_through_the_blob_store(client: predhub.Cli
     dataset = client.create_dataset("blobs", ONTOLOGY)
     local = tmp_path / "local.png"
     local.write_bytes(_png(64, 48))
-    ids = client.add_samples(
+    result = client.add_samples(
         dataset,
         [
             predhub.NewSample("from-bytes", image=_png(32, 16), metadata={"camera": "front"}),
@@ -30,7 +31,8 @@ def test_images_as_bytes_and_files_go_through_the_blob_store(client: predhub.Cli
             predhub.NewSample("from-url", url="https://example.test/a.jpg", width=800, height=600),
         ],
     )
-    assert len(ids) == 3
+    assert (result.created, result.jobs) == (3, ())  # every size known: no size job
+    ids = result.ids
     by_bytes = client.get_sample(ids[0])
     assert (by_bytes.key, by_bytes.width, by_bytes.height) == ("from-bytes", 32, 16)  # read by the hub
     assert by_bytes.metadata == {"camera": "front"}
@@ -50,7 +52,7 @@ def test_add_many_in_batches_and_list_every_page(client: predhub.Client) -> None
     batches: list[tuple[int, int]] = []
     ids = client.add_samples(
         dataset, samples, batch_size=60, concurrency=3, progress=lambda d, t: batches.append((d, t))
-    )
+    ).ids
     assert len(ids) == len(set(ids)) == 250
     assert batches[-1] == (5, 5)
     listed = list(client.list_samples(dataset, page_size=40))

@@ -27,10 +27,11 @@ def label_sets() -> None:
     type=click.Choice([k.value for k in LabelSetKind]),
     default=LabelSetKind.PREDICTIONS.value,
     show_default=True,
+    help="The ground truth, or one model run's predictions.",
 )
-@click.option("--description", default=None)
+@click.option("--description", default=None, help="What the label set holds.")
 @click.option("--model-name", default=None, help="The model that made the predictions.")
-@click.option("--model-version", default=None)
+@click.option("--model-version", default=None, help="The version of that model.")
 @click.option(
     "--class-mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

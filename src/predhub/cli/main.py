@@ -17,8 +17,11 @@ __all__ = ["cli", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("predhub.cli.serve", "serve"),
     "datasets": ("predhub.cli.datasets", "datasets"),
+    "demo": ("predhub.cli.demo", "demo"),
     "deployments": ("predhub.cli.deployments", "deployments"),
     "eval": ("predhub.cli.eval", "eval_group"),
+    "export": ("predhub.cli.formats", "export_command"),
+    "import": ("predhub.cli.formats", "import_command"),
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
     "predict": ("predhub.cli.predict", "predict"),

@@ -8,6 +8,7 @@ One entry point per task:
 - :func:`evaluate_detections` — predhub labels through the same evaluation
 - :func:`detection_confusion`, :func:`sample_disagreement`, :func:`likely_mislabeled`,
   :func:`object_metrics` — reports computed from a :class:`DetectionEvaluation`
+- :func:`evaluate_label_sets` — all of the above for two label sets, with rows ready to store
 - :func:`evaluate_classifications` — single/multiple choice (nested) and free text
 - :func:`evaluate_segmentations` / :func:`evaluate_segmentation_maps` — semantic segmentation with a
   class mapping
@@ -40,6 +41,7 @@ from predhub.eval.disagreement import (
     sample_disagreement,
     unsupported_predictions,
 )
+from predhub.eval.label_sets import LabelSetEvaluation, evaluate_label_sets
 from predhub.eval.match_table import ImagePairs, MatchTable, image_pairs, match_table
 from predhub.eval.sample_metrics import ObjectMetrics, object_metrics
 from predhub.eval.segmentation import (
@@ -67,6 +69,7 @@ __all__ = [
     "EvaluatedObjects",
     "ImagePairs",
     "IouType",
+    "LabelSetEvaluation",
     "MatchStatus",
     "MatchTable",
     "ObjectMatches",
@@ -82,6 +85,7 @@ __all__ = [
     "evaluate_coco",
     "evaluate_coco_files",
     "evaluate_detections",
+    "evaluate_label_sets",
     "evaluate_segmentation_maps",
     "evaluate_segmentations",
     "image_pairs",

@@ -22,6 +22,7 @@ import numpy.typing as npt
 import orjson
 
 from predhub.core.errors import FieldError
+from predhub.eval._fast_results import scan_box_results
 from predhub.eval._rle import RleColumn, decode_strings, polygons_to_rle, rle_area, rle_to_bbox
 
 __all__ = ["CocoGroundTruth", "CocoObjects", "load_coco_gt", "load_coco_results", "read_json"]
@@ -299,7 +300,12 @@ def load_coco_results(
     source: str | Path | bytes | list[dict[str, Any]], gt: CocoGroundTruth, with_masks: bool = False
 ) -> CocoObjects:
     """Read a COCO results file as ``COCO.loadRes`` would, against ``gt``'s images."""
-    anns = read_json(source)
+    raw = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        fast = scan_box_results(bytes(raw))
+        if fast is not None:
+            return _box_results(*fast, gt=gt, with_masks=with_masks)
+    anns = read_json(raw)
     if not isinstance(anns, list):
         raise FieldError("", "a COCO results file must be a JSON array of detections")
     n = len(anns)
@@ -348,5 +354,36 @@ def load_coco_results(
         iscrowd=np.zeros(n, dtype=np.bool_),
         score=score,
         id=ids,
+        masks=masks,
+    )
+
+
+def _box_results(
+    image_id: I64, category_id: I64, bbox: F64, score: F64, gt: CocoGroundTruth, with_masks: bool
+) -> CocoObjects:
+    # The fast path's columns: a box-typed file without segmentations (loadRes' bbox branch).
+    n = len(image_id)
+    unknown = ~np.isin(image_id, gt.image_ids)
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        raise FieldError(f"results[{i}].image_id", f"image {int(image_id[i])} is not in the ground truth")
+    masks = None
+    if with_masks and n:
+        x1, y1 = bbox[:, 0], bbox[:, 1]
+        x2, y2 = x1 + bbox[:, 2], y1 + bbox[:, 3]
+        polys = np.stack([x1, y1, x1, y2, x2, y2, x2, y1], axis=1)
+        h, w = gt.image_size(image_id)
+        masks = polygons_to_rle(
+            polys.reshape(-1), np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.arange(n + 1, dtype=np.int64),
+            h, w, np.zeros(n, dtype=np.bool_),
+        )  # fmt: skip
+    return CocoObjects(
+        image_id=image_id,
+        category_id=category_id,
+        bbox=bbox,
+        area=bbox[:, 2] * bbox[:, 3],
+        iscrowd=np.zeros(n, dtype=np.bool_),
+        score=score,
+        id=np.arange(1, n + 1, dtype=np.int64),
         masks=masks,
     )

@@ -66,7 +66,11 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
     size = options.size_of(key)
     geometry = _geometry(data, cls, size, warnings)
     score = data.get("score")
-    obj = Object(name, geometry, 1.0 if score is None else number(score, "score"))
+    if score is None:
+        score = 1.0
+    elif type(score) is not float or score - score != 0:
+        score = number(score, "score")
+    obj = Object(name, geometry, score)
     if data.get("iscrowd"):
         obj.attributes["iscrowd"] = 1
     if data.get("id") is not None:
@@ -84,13 +88,28 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
     ]
 
 
+_NUMBER = (int, float)
+
+
 def _geometry(
     data: dict[str, Any],
     cls: ObjectClass | None,
     size: tuple[int, int] | None,
     warnings: list[tuple[str, str]],
 ) -> Geometry:
+    bbox = data.get("bbox")
     seg = data.get("segmentation")
+    if not seg and type(bbox) is list and len(bbox) == 4 and (cls is None or cls.kind is GeometryKind.BOX):
+        # The hot path of detection results: four plain finite numbers (x - x is 0 only when finite).
+        x, y, w, h = bbox
+        if (
+            type(x) in _NUMBER
+            and type(y) in _NUMBER
+            and type(w) in _NUMBER
+            and type(h) in _NUMBER
+            and (x - x) + (y - y) + (w - w) + (h - h) == 0
+        ):
+            return Box(float(x), float(y), float(x + w), float(y + h))
     has_seg = bool(seg)
     kind = cls.kind if cls else None
     if kind is GeometryKind.BOX or (kind is None and not has_seg):

@@ -17,7 +17,8 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import socket
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -25,7 +26,7 @@ import httpx
 
 from predhub.formats.raster import png_size
 
-__all__ = ["FetchError", "FetchPolicy", "fetch_mask"]
+__all__ = ["FetchError", "FetchPolicy", "MaskFetcher", "fetch_mask"]
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -139,3 +140,35 @@ def fetch_mask(
     finally:
         if own:
             http.close()
+
+
+class MaskFetcher(Mapping[str, bytes]):
+    """URL -> PNG bytes, fetched on first use under ``policy``: what the server passes as
+    ``ImportOptions.masks``, so converters stay pure (they only look a URL up). Keeps the last few
+    images, since a Labelbox composite PNG is named by one line per instance colour."""
+
+    def __init__(self, policy: FetchPolicy, keep: int = 8, client: httpx.Client | None = None) -> None:
+        self.policy = policy
+        self.keep = keep
+        self._client = client
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+
+    def __getitem__(self, url: str) -> bytes:
+        if url in self._cache:
+            self._cache.move_to_end(url)
+            return self._cache[url]
+        data = fetch_mask(url, self.policy, client=self._client)
+        self._cache[url] = data
+        while len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+        return data
+
+    def get(self, url: str, default: bytes | None = None) -> bytes | None:  # type: ignore[override]
+        # A refused or failed fetch is the record's error (FetchError), not a missing key.
+        return self[url]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)

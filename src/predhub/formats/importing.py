@@ -23,14 +23,25 @@ from typing import Any
 
 import numpy as np
 
-from predhub.core import FieldError, Label, validate_label
-from predhub.core.validation import check_geometry
+from predhub.core import Box, FieldError, GeometryKind, Label, validate_label
+from predhub.core.validation import OUTSIDE_MARGIN, check_geometry
 from predhub.formats.base import Format, ImportOptions, Parsed, Record, RecordError
 
-__all__ = ["MAX_REPORTED", "ImportMode", "ImportRejected", "ImportReport", "import_records", "merge_labels"]
+__all__ = [
+    "MAX_MERGED_OBJECTS",
+    "MAX_REPORTED",
+    "ImportMode",
+    "ImportRejected",
+    "ImportReport",
+    "import_records",
+    "merge_labels",
+]
 
 # Reports keep the first errors and count the rest, so a bad 1 GB file cannot exhaust memory.
 MAX_REPORTED = 1000
+# Consecutive records of one sample are merged up to this many objects; past it the label is yielded
+# in parts (the consumer appends), so a file of a million boxes on one image stays bounded too.
+MAX_MERGED_OBJECTS = 10_000
 
 
 class ImportMode(enum.StrEnum):
@@ -107,10 +118,11 @@ def import_records(
     mode = ImportMode(mode)
     report = report if report is not None else ImportReport(fmt.name, mode)
     report.mode = mode
+    box_classes = _box_classes(options)
     pending: Label | None = None
     for record in records:
         report.records += 1
-        parsed = _parse(fmt, record, options, samples, report)
+        parsed = _parse(fmt, record, options, samples, report, box_classes)
         if parsed is None:
             report.rejected += 1
             continue
@@ -119,7 +131,11 @@ def import_records(
         for p in parsed:
             label = p.label
             report.objects += len(label.objects)
-            if pending is not None and pending.sample_key == label.sample_key:
+            if (
+                pending is not None
+                and pending.sample_key == label.sample_key
+                and len(pending.objects) < MAX_MERGED_OBJECTS
+            ):
                 _merge_into(pending, label)
                 continue
             if pending is not None:
@@ -139,6 +155,7 @@ def _parse(
     options: ImportOptions,
     samples: Container[str] | None,
     report: ImportReport,
+    box_classes: frozenset[str] = frozenset(),
 ) -> list[Parsed] | None:
     """The record's labels, or None after reporting its errors."""
     if record.error is not None:
@@ -166,6 +183,8 @@ def _parse(
             )
         size = (p.width, p.height) if p.width is not None and p.height is not None else options.size_of(key)
         width, height = size if size is not None else (None, None)
+        if box_classes and _plain_boxes_ok(p.label, box_classes, width, height):
+            continue
         for e in _check(p.label, options, width, height):
             errors.append(RecordError(record.index, _format_path(fmt, p, e.field), e.message, unit=fmt.unit))
     if errors:
@@ -173,6 +192,39 @@ def _parse(
             report.error(record_error)
         return None
     return parsed
+
+
+def _box_classes(options: ImportOptions) -> frozenset[str]:
+    if options.ontology is None:
+        return frozenset()
+    return frozenset(o.name for o in options.ontology.objects if o.kind is GeometryKind.BOX)
+
+
+def _plain_boxes_ok(label: Label, box_classes: frozenset[str], width: int | None, height: int | None) -> bool:
+    """The hot path (millions of detector boxes): True when every object is an axis-aligned box of a
+    box class, finite, not inverted, inside the image margin, with a confidence in [0, 1] and nothing
+    else to check. Anything else, or any doubt, goes to :func:`predhub.core.validate_label`, so the
+    errors reported are always the core's (as ``services.ingest`` does for its own format)."""
+    if label.classifications or (label.score is not None and label.score - label.score != 0):
+        return False
+    bounded = width is not None and height is not None
+    if bounded:
+        assert width is not None and height is not None
+        mx, my = OUTSIDE_MARGIN * width, OUTSIDE_MARGIN * height
+        lo_x, hi_x, lo_y, hi_y = -mx, width + mx, -my, height + my
+    for obj in label.objects:
+        g = obj.geometry
+        if type(g) is not Box or g.rotation or obj.classifications or obj.class_name not in box_classes:
+            return False
+        x0, y0, x1, y1 = g.x0, g.y0, g.x1, g.y1
+        # x - x is 0 for finite numbers and NaN otherwise; comparisons with NaN are False.
+        if (x0 - x0) + (y0 - y0) + (x1 - x1) + (y1 - y1) != 0 or not (x1 >= x0 and y1 >= y0):
+            return False
+        if bounded and (x0 < lo_x or x1 > hi_x or y0 < lo_y or y1 > hi_y):
+            return False
+        if not 0.0 <= obj.confidence <= 1.0:
+            return False
+    return True
 
 
 def _check(label: Label, options: ImportOptions, width: int | None, height: int | None) -> list[FieldError]:

@@ -180,6 +180,10 @@ def open_records(
     if fmt.framing is Framing.COCO:
         header = read_coco_header(stream)
         if header is None:
+            if options.categories is None and options.ontology is not None:
+                # Results name classes by id: the ontology's classes numbered from 1.
+                ids = {i + 1: name for i, name in enumerate(options.ontology.class_names)}
+                options = dataclasses.replace(options, categories=ids)
             return iter_json_array(stream), options
         return iter_json_array(stream, "annotations.item"), coco_options(options, *header)
     return iter_json(stream), options

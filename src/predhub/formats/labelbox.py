@@ -41,6 +41,7 @@ from predhub.formats.registry import Converter
 __all__ = ["CONVERTER", "export_label", "parse_record"]
 
 _GEOMETRY_KEYS = ("bbox", "polygon", "line", "point", "mask")
+_NUMBER = (int, float)
 Warnings = list[tuple[str, str]]
 
 
@@ -113,6 +114,20 @@ def _xy(value: Any, path: str) -> list[list[float]]:
 
 def _geometry(key: str, value: Any, options: ImportOptions, warnings: Warnings) -> Geometry:
     if key == "bbox":
+        if type(value) is dict and len(value) == 4:
+            # The hot path: four plain finite numbers (x - x is 0 only when finite), else the checks below.
+            top: Any = value.get("top")
+            left: Any = value.get("left")
+            h: Any = value.get("height")
+            w: Any = value.get("width")
+            if (
+                type(top) in _NUMBER
+                and type(left) in _NUMBER
+                and type(h) in _NUMBER
+                and type(w) in _NUMBER
+                and (top - top) + (left - left) + (h - h) + (w - w) == 0
+            ):
+                return Box(float(left), float(top), float(left + w), float(top + h))
         if not isinstance(value, dict):
             raise FieldError("bbox", 'must be {"top", "left", "height", "width"}')
         top, left, h, w = (number(value.get(k), f"bbox.{k}") for k in ("top", "left", "height", "width"))
@@ -148,7 +163,10 @@ def _mask(value: Any, options: ImportOptions, warnings: Warnings) -> Mask:
         or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in color)
     ):
         raise FieldError("mask.colorRGB", "must be [r, g, b] with integers 0..255")
-    png_bytes = None if options.masks is None else options.masks.get(uri)
+    try:
+        png_bytes = None if options.masks is None else options.masks.get(uri)
+    except ValueError as exc:  # a fetcher's refusal (host not allowed, too large, ...)
+        raise FieldError("mask.instanceURI", str(exc)) from exc
     if png_bytes is None:
         raise FieldError("mask.instanceURI", f"the PNG at {uri!r} was not provided (fetch masks first)")
     rgb = (color[0], color[1], color[2])

@@ -94,7 +94,10 @@ def _bitmap_ids(attrs: dict[str, Any], options: ImportOptions) -> np.ndarray | N
     url = bitmap.get("url") if isinstance(bitmap, dict) else None
     if not isinstance(url, str):
         raise FieldError("attributes.segmentation_bitmap.url", "is required")
-    png = None if options.masks is None else options.masks.get(url)
+    try:
+        png = None if options.masks is None else options.masks.get(url)
+    except ValueError as exc:  # a fetcher's refusal (host not allowed, too large, ...)
+        raise FieldError("attributes.segmentation_bitmap.url", str(exc)) from exc
     if png is None:
         raise FieldError(
             "attributes.segmentation_bitmap.url", f"the PNG at {url!r} was not provided (fetch masks first)"

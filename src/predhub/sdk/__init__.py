@@ -7,6 +7,7 @@ from predhub.sdk._async_client import AsyncClient
 from predhub.sdk._base import RetryPolicy
 from predhub.sdk._client import Client
 from predhub.sdk._config import Config, config_path, load_config
+from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import (
     APIError,
     BadRequest,
@@ -57,6 +58,8 @@ __all__ = [
     "Conflict",
     "ConnectError",
     "Dataset",
+    "Evaluation",
+    "EvaluationSample",
     "Job",
     "JobStatus",
     "LabelSet",

@@ -19,8 +19,10 @@ import httpx
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
+from predhub.sdk import _evaluations as ev_api
 from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
 from predhub.sdk._encoding import ChunkPlan
+from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
 from predhub.sdk._models import (
     Blob,
@@ -192,10 +194,11 @@ class AsyncClient(BaseClient):
         batch_size: int = 1000,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
-    ) -> list[int]:
+    ) -> SamplesResult:
         """Add samples in batches (each all-or-nothing); local images go to the blob store first.
 
-        Returns the new sample ids in input order.
+        Returns the new sample ids in input order, and the ids of the jobs that read the sizes of URL
+        images given without them (``wait_job`` on them before relying on ``width``/``height``).
         """
         plan = SamplePlan.of(samples)
         blobs = await self._send_all(
@@ -211,7 +214,7 @@ class AsyncClient(BaseClient):
             concurrency,
             Progress[SamplesResult](len(batches), progress),
         )
-        return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
+        return SamplesResult.merge([done[i] for i in range(len(batches))])
 
     def list_samples(
         self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
@@ -485,6 +488,44 @@ class AsyncClient(BaseClient):
         return await self._send(
             api.post_records(ref_id(label_set), records, format, mode, on_conflict, options)
         )
+
+    # --- evaluations ---------------------------------------------------------------------------------
+
+    async def create_evaluation(
+        self,
+        ground_truth: LabelSetRef,
+        predictions: LabelSetRef,
+        *,
+        kind: str = "detection",
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Evaluation:
+        """Measure ``predictions`` against ``ground_truth`` on the server (a job)."""
+        call = ev_api.create_evaluation(ref_id(ground_truth), ref_id(predictions), kind, name, params)
+        created = await self._send(call)
+        return await self.wait_evaluation(created.id, timeout=timeout) if wait else created
+
+    async def get_evaluation(self, evaluation_id: int) -> Evaluation:
+        return await self._send(ev_api.get_evaluation(evaluation_id))
+
+    async def evaluation_samples(
+        self, evaluation_id: int, *, sort: str = "disagreement:desc", limit: int | None = None
+    ) -> list[EvaluationSample]:
+        """The first page of per-sample results (most disagreeing first by default)."""
+        page = await self._send(ev_api.evaluation_samples(evaluation_id, sort, None, limit))
+        return list(page.items)
+
+    async def wait_evaluation(
+        self, evaluation_id: int, *, poll_interval: float = 0.5, timeout: float | None = None
+    ) -> Evaluation:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ev = await self._send(ev_api.get_evaluation(evaluation_id))
+            if ev.finished or (deadline is not None and time.monotonic() >= deadline):
+                return ev
+            await asyncio.sleep(poll_interval)
 
     async def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
         """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -21,8 +25,10 @@ import orjson
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
+from predhub.sdk import _evaluations as ev_api
 from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
 from predhub.sdk._encoding import ChunkPlan
+from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
 from predhub.sdk._models import (
     Blob,
@@ -54,6 +60,22 @@ from predhub.sdk._types import (
 __all__ = ["Client"]
 
 T = TypeVar("T")
+
+
+@contextmanager
+def _upload_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """The file to send: the file itself, or a folder (YOLO, VOC, Supervisely) zipped to a temp file."""
+    source = Path(path)
+    if not source.is_dir():
+        yield source
+        return
+    with tempfile.TemporaryDirectory(prefix="predhub-") as tmp:
+        archive = Path(tmp) / "upload.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+            for file in sorted(source.rglob("*")):
+                if file.is_file():
+                    out.write(file, file.relative_to(source).as_posix())
+        yield archive
 
 
 class Client(BaseClient):
@@ -191,10 +213,11 @@ class Client(BaseClient):
         batch_size: int = 1000,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
-    ) -> list[int]:
+    ) -> SamplesResult:
         """Add samples in batches (each all-or-nothing); local images go to the blob store first.
 
-        Returns the new sample ids in input order.
+        Returns the new sample ids in input order, and the ids of the jobs that read the sizes of URL
+        images given without them (``wait_job`` on them before relying on ``width``/``height``).
         """
         plan = SamplePlan.of(samples)
         blobs = self._send_all(
@@ -210,7 +233,7 @@ class Client(BaseClient):
             concurrency,
             Progress[SamplesResult](len(batches), progress),
         )
-        return [sample_id for i in range(len(batches)) for sample_id in done[i].ids]
+        return SamplesResult.merge([done[i] for i in range(len(batches))])
 
     def list_samples(
         self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
@@ -450,10 +473,29 @@ class Client(BaseClient):
         yolo, voc; per-sample formats as a zip) into a label set. The file is streamed to the hub and
         imported by a job; with ``wait`` the finished job is returned (its ``result`` is the report,
         its ``error`` lists the rejected records of a failed strict import)."""
-        with open(path, "rb") as stream:
+        with _upload_file(path) as upload, open(upload, "rb") as stream:
             chunks = iter(lambda: stream.read(1 << 20), b"")
             job = self._send(api.import_file(ref_id(label_set), chunks, format, mode, on_conflict, options))
         return self.wait_job(job.id, timeout=timeout) if wait else job
+
+    def create_dataset_from_file(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        image_root: str | None = None,
+        description: str | None = None,
+    ) -> Dataset:
+        """A dataset whose ontology and samples come from a COCO dataset or a Label Studio file:
+        a class per category or region label, a sample per image (under ``image_root``, an http(s)
+        URL prefix, or by path under the hub's media root)."""
+        from predhub.formats.ontologies import derive_ontology, samples_from_file
+
+        source = Path(path)
+        dataset = self.create_dataset(name, derive_ontology(source, format), description=description)
+        self.add_samples(dataset, samples_from_file(source, format, image_root))
+        return self.get_dataset(dataset.id)
 
     def post_records(
         self,
@@ -499,6 +541,53 @@ class Client(BaseClient):
 
     def cancel_job(self, job_id: int) -> Job:
         return self._send(api.cancel_job(job_id))
+
+    # --- evaluations ---------------------------------------------------------------------------------
+
+    def create_evaluation(
+        self,
+        ground_truth: LabelSetRef,
+        predictions: LabelSetRef,
+        *,
+        kind: str = "detection",
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Evaluation:
+        """Measure ``predictions`` against ``ground_truth`` on the server (a job); with ``wait`` poll
+        until it is done, failed or cancelled."""
+        created = self._send(
+            ev_api.create_evaluation(ref_id(ground_truth), ref_id(predictions), kind, name, params)
+        )
+        return self.wait_evaluation(created.id, timeout=timeout) if wait else created
+
+    def get_evaluation(self, evaluation_id: int) -> Evaluation:
+        return self._send(ev_api.get_evaluation(evaluation_id))
+
+    def list_evaluations(self, dataset: DatasetRef, *, page_size: int | None = None) -> Iterator[Evaluation]:
+        dataset_id = ref_id(dataset)
+        return self._pages(lambda cursor: ev_api.list_evaluations(dataset_id, cursor, page_size))
+
+    def evaluation_samples(
+        self, evaluation_id: int, *, sort: str = "disagreement:desc", page_size: int | None = None
+    ) -> Iterator[EvaluationSample]:
+        """Per-sample results, most disagreeing first by default."""
+        return self._pages(lambda cursor: ev_api.evaluation_samples(evaluation_id, sort, cursor, page_size))
+
+    def evaluation_confusion_cell(self, evaluation_id: int, row: int, col: int) -> dict[str, Any]:
+        """The samples and object ids behind one confusion-matrix cell (last index: background)."""
+        return self._send(ev_api.confusion_cell(evaluation_id, row, col))
+
+    def wait_evaluation(
+        self, evaluation_id: int, *, poll_interval: float = 0.5, timeout: float | None = None
+    ) -> Evaluation:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ev = self._send(ev_api.get_evaluation(evaluation_id))
+            if ev.finished or (deadline is not None and time.monotonic() >= deadline):
+                return ev
+            time.sleep(poll_interval)
 
     def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
         """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""

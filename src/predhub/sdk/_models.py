@@ -8,7 +8,7 @@ hub can add fields without breaking an older SDK. Labels come back as the core's
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -194,12 +194,24 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class SamplesResult:
+    """New sample ids in input order, and the jobs reading the sizes of URL images given without them."""
+
     created: int
     ids: tuple[int, ...]
+    jobs: tuple[int, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SamplesResult:
-        return cls(data["created"], tuple(data.get("ids", ())))
+        job = data.get("job")
+        return cls(data["created"], tuple(data.get("ids", ())), () if job is None else (job,))
+
+    @classmethod
+    def merge(cls, parts: Sequence[SamplesResult]) -> SamplesResult:
+        return cls(
+            sum(p.created for p in parts),
+            tuple(i for p in parts for i in p.ids),
+            tuple(j for p in parts for j in p.jobs),
+        )
 
 
 @dataclass(frozen=True, slots=True)

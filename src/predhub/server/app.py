@@ -15,6 +15,7 @@ from predhub.server.limits import BodyLimit
 from predhub.server.routes import (
     datasets,
     deployments,
+    evaluations,
     gallery,
     imports,
     jobs,
@@ -82,7 +83,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.supervisor = supervisor
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, datasets, samples, label_sets, labels, uploads, jobs, review, imports, deployments):
+    for module in (
+        me,
+        datasets,
+        samples,
+        label_sets,
+        labels,
+        uploads,
+        jobs,
+        review,
+        imports,
+        evaluations,
+        deployments,
+    ):
         api.include_router(module.router)
     api.include_router(gallery.api_router)
     app.include_router(api)

@@ -23,6 +23,7 @@ __all__ = [
     "Hub",
     "HubDep",
     "IdempotencyKey",
+    "LabelBody",
     "LabelRecords",
     "Limit",
     "RawBody",
@@ -108,19 +109,29 @@ async def _records(request: Request) -> list[Any]:
 Records = Annotated[list[Any], Depends(_records)]
 
 
-async def _label_records(request: Request) -> list[Any]:
-    """A bulk body of labels, decoded for the fast path (:func:`~predhub.services.ingest.decode_records`)."""
-    body = await request.body()
+@dataclass(frozen=True, slots=True)
+class LabelBody:
+    """A bulk body of labels, still undecoded: the handler decodes it in its worker thread (not on the
+    event loop, which meanwhile receives the next request's body)."""
+
+    data: bytes
+    ndjson: bool
+
+    def records(self) -> list[Any]:
+        try:
+            return decode_records(self.data, ndjson=self.ndjson)
+        except ValueError as exc:
+            raise Invalid(str(exc), [Detail(None, None, str(exc))]) from None
+
+
+async def _label_body(request: Request) -> LabelBody:
     ctype = _content_type(request)
     if ctype not in (NDJSON, *_NDJSON_ALIASES, "application/json"):
         raise UnsupportedMediaType(f"send application/json or {NDJSON}, not {ctype}")
-    try:
-        return decode_records(body, ndjson=ctype != "application/json")
-    except ValueError as exc:
-        raise Invalid(str(exc), [Detail(None, None, str(exc))]) from None
+    return LabelBody(await request.body(), ndjson=ctype != "application/json")
 
 
-LabelRecords = Annotated[list[Any], Depends(_label_records)]
+LabelRecords = Annotated[LabelBody, Depends(_label_body)]
 
 
 async def _raw(request: Request) -> bytes:

@@ -41,7 +41,11 @@ class Settings(BaseSettings):
     )
     job_threads: int = Field(default=1, description="job worker threads in this server process (0: none)")
     allowed_mask_hosts: list[str] = Field(
-        default_factory=list, description="hosts the hub may fetch mask images from (later issues)"
+        default_factory=list,
+        description="hosts the hub may fetch mask PNGs from (exact, or *.example.com); none by default",
+    )
+    allow_private_mask_hosts: bool = Field(
+        default=False, description="let mask fetches reach private and loopback addresses (tests, intranets)"
     )
     local_login: bool = Field(
         default=True,

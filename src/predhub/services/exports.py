@@ -29,7 +29,7 @@ from predhub.store.schema import labels, samples
 
 __all__ = ["BATCH", "export_label_set", "media_type"]
 
-BATCH = 2000  # labels read per query
+BATCH = 200  # labels read per query: a few tens of thousands of objects in memory at most
 
 
 def media_type(format: str) -> str:

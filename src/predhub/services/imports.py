@@ -21,9 +21,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from predhub.core import Label
+from predhub.core import Box, GeometryKind, Label, Object
 from predhub.core.serde import classification_to_dict
+from predhub.core.validation import OUTSIDE_MARGIN
 from predhub.formats import (
+    Format,
     Framing,
     ImportMode,
     ImportOptions,
@@ -34,6 +36,8 @@ from predhub.formats import (
     import_records,
     open_records,
 )
+from predhub.formats.fastpath import FastBox, coco_result_box, labelbox_box
+from predhub.formats.fetch import FetchPolicy, MaskFetcher
 from predhub.formats.registry import UnknownFormat
 from predhub.services import access, datasets, labels
 from predhub.services.auth import User
@@ -45,7 +49,7 @@ from predhub.store.jobs import JobContext, enqueue, handler
 from predhub.store.schema import datasets as datasets_table
 from predhub.store.schema import jobs, samples
 
-__all__ = ["BATCH_OBJECTS", "Target", "import_file", "post_records", "start_import"]
+__all__ = ["BATCH_OBJECTS", "Target", "import_file", "mask_fetcher", "post_records", "start_import"]
 
 BATCH_OBJECTS = 20_000  # objects per insert batch: big enough to amortise, small enough to stay lean
 MAX_UNZIPPED = 4 * 1024**3  # per-sample formats arrive zipped; refuse archives that unpack larger
@@ -87,8 +91,9 @@ def _options(
     categories = extra.get("categories")
     if categories is not None:
         categories = {int(k): str(v) for k, v in dict(categories).items()}
-    elif format in ("coco", "segments", "yolo"):
-        # Class ids in ontology order: COCO and Segments count from 1, YOLO from 0.
+    elif format in ("segments", "yolo"):
+        # Class ids in ontology order: Segments counts from 1, YOLO from 0. (A COCO dataset file
+        # brings its own categories; COCO results fall back to the ontology's order in the reader.)
         start = 0 if format == "yolo" else 1
         categories = {i + start: name for i, name in enumerate(ontology.class_names)}
     image_ids = extra.get("image_ids")
@@ -119,7 +124,19 @@ class _Writer:
     stored: int = 0
     objects: int = 0
     _buffer: dict[str, Label] = field(default_factory=dict)
+    _boxes: dict[str, list[FastBox]] = field(default_factory=dict)
     _pending: int = 0
+
+    def add_box(self, box: FastBox) -> None:
+        """A plain box from the fast path (already checked against the dataset)."""
+        held = self._boxes.get(box[0])
+        if held is None:
+            self._boxes[box[0]] = [box]
+        else:
+            held.append(box)
+        self._pending += 1
+        if self._pending >= BATCH_OBJECTS:
+            self.flush()
 
     def add(self, label: Label) -> None:
         held = self._buffer.get(label.sample_key)
@@ -136,6 +153,23 @@ class _Writer:
     def flush(self) -> None:
         fresh, again = Prepared(), Prepared()
         ls_id = self.target.label_set_id
+        for key in [k for k in self._boxes if k in self._buffer]:
+            # Both paths met this sample in one batch (rare): fold the fast boxes into the label.
+            self._buffer[key].objects.extend(
+                Object(b[1], Box(b[2], b[3], b[4], b[5]), b[6], id=b[7]) for b in self._boxes.pop(key)
+            )
+        for key, boxes in self._boxes.items():
+            sample_id = self.target.samples[key].id
+            into = again if sample_id in self.written else fresh
+            into.objects.extend(
+                (ls_id, sample_id, pos, b[1], "box", b[2], b[3], b[4], b[5], 0.0, b[6],
+                 (b[4] - b[2]) * (b[5] - b[3]), None, None, None, None, None, b[7])
+                for pos, b in enumerate(boxes)
+            )  # fmt: skip
+            into.labels.append((ls_id, sample_id, "labeled", None, None, len(boxes)))
+            into.records.append(len(into.records))
+            into.object_counts.append(len(boxes))
+            into.total += 1
         for key, label in self._buffer.items():
             sample_id = self.target.samples[key].id
             into = again if sample_id in self.written else fresh
@@ -156,7 +190,9 @@ class _Writer:
                 self.stored += result.stored
                 self.objects += result.objects
         self.written.update(self.target.samples[k].id for k in self._buffer)
+        self.written.update(self.target.samples[k].id for k in self._boxes)
         self._buffer.clear()
+        self._boxes.clear()
         self._pending = 0
 
 
@@ -171,12 +207,84 @@ def _write(
     for n, label in enumerate(labels_iter):
         writer.add(label)
         if job_id is not None and n % 10_000 == 9_999:
-            # The job's heartbeat, in the import's own transaction: on PostgreSQL this also locks the
-            # job row, so another server's claim (FOR UPDATE SKIP LOCKED) passes it by; on SQLite no
-            # one else can write meanwhile anyway.
-            conn.execute(update(jobs).where(jobs.c.id == job_id).values(heartbeat_at=datetime.now(UTC)))
+            _beat(conn, job_id)
     writer.flush()
     return writer
+
+
+def _beat(conn: Connection, job_id: int) -> None:
+    # The job's heartbeat, in the import's own transaction: on PostgreSQL this also locks the job row,
+    # so another server's claim (FOR UPDATE SKIP LOCKED) passes it by; on SQLite no one else can
+    # write meanwhile anyway.
+    conn.execute(update(jobs).where(jobs.c.id == job_id).values(heartbeat_at=datetime.now(UTC)))
+
+
+def _fast_reader(format: str, options: ImportOptions) -> Callable[[Any], FastBox | None] | None:
+    if format == "labelbox":
+        return labelbox_box
+    if format == "coco" and options.categories:
+        categories, image_ids = options.categories, options.image_ids
+        return lambda data: coco_result_box(data, categories, image_ids)
+    return None
+
+
+def _import_stream(
+    conn: Connection,
+    fmt: Format,
+    records: Iterable[Record],
+    options: ImportOptions,
+    target: Target,
+    mode: ImportMode,
+    on_conflict: OnConflict,
+    report: ImportReport,
+    job_id: int | None,
+) -> _Writer:
+    """Every record to the writer: plain boxes by the fast path, the rest through the converter and
+    the core's validation. Strict mode stops writing at the first error and raises at the end (the
+    caller's transaction rolls back); every error is still collected."""
+    writer = _Writer(conn, target, on_conflict)
+    fast = _fast_reader(fmt.name, options)
+    ontology = options.ontology
+    box_classes = (
+        frozenset(o.name for o in ontology.objects if o.kind is GeometryKind.BOX) if ontology else frozenset()
+    )
+    samples = target.samples
+    strict = mode is ImportMode.STRICT
+    last_key = None
+    for n, record in enumerate(records):
+        if job_id is not None and n % 50_000 == 49_999:
+            _beat(conn, job_id)
+        box = fast(record.data) if fast is not None and record.error is None else None
+        if box is not None:
+            info = samples.get(box[0])
+            if info is not None and box[1] in box_classes and _inside(box, info):
+                report.records += 1
+                report.objects += 1
+                if box[0] != last_key:
+                    report.labels += 1
+                    last_key = box[0]
+                if not (strict and report.error_count):
+                    writer.add_box(box)
+                continue
+        last_key = None
+        for label in import_records(
+            fmt, (record,), options, mode=ImportMode.PARTIAL, samples=samples, report=report
+        ):
+            if not (strict and report.error_count):
+                writer.add(label)
+    report.mode = mode
+    if strict and report.error_count:
+        raise ImportRejected(report)
+    writer.flush()
+    return writer
+
+
+def _inside(box: FastBox, info: SampleInfo) -> bool:
+    w, h = info.width, info.height
+    if w is None or h is None:
+        return True
+    mx, my = OUTSIDE_MARGIN * w, OUTSIDE_MARGIN * h
+    return box[2] >= -mx and box[4] <= w + mx and box[3] >= -my and box[5] <= h + my
 
 
 def _unpacked(path: Path, framing: Framing) -> tuple[Path, Path | None]:
@@ -206,23 +314,33 @@ def import_file(
     on_conflict: str = "replace",
     options: Mapping[str, Any] | None = None,
     job_id: int | None = None,
+    masks: Mapping[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """Import one file; returns the import report. Raises :class:`ImportRejected` (strict, nothing
     stored) — the job turns it into a failed job listing the errors."""
     fmt = get_format(format)
     with db.read() as conn:
         target = _target(conn, user, label_set_id, format, options or {})
+    if masks is not None:
+        target.options = dataclasses.replace(target.options, masks=masks)
     source, unpacked = _unpacked(path, fmt.framing)
     report = ImportReport(format, ImportMode(mode))
     try:
         stream = None if source.is_dir() else source.open("rb")
         try:
             records, import_options = open_records(source, fmt, target.options, stream)
-            stream_labels = import_records(
-                fmt, records, import_options, mode=mode, samples=target.samples, report=report
-            )
             with db.write() as conn:
-                writer = _write(conn, target, stream_labels, OnConflict(on_conflict), job_id)
+                writer = _import_stream(
+                    conn,
+                    fmt,
+                    records,
+                    import_options,
+                    target,
+                    ImportMode(mode),
+                    OnConflict(on_conflict),
+                    report,
+                    job_id,
+                )
         finally:
             if stream is not None:
                 stream.close()
@@ -266,11 +384,22 @@ def start_import(
         return enqueue(conn, "import", payload, workspace_id=workspace_id)
 
 
+def mask_fetcher(settings: Any) -> MaskFetcher:
+    """Masks named by URL are fetched by the hub, from the allowed hosts only (none by default)."""
+    policy = FetchPolicy(
+        allowed_hosts=frozenset(settings.allowed_mask_hosts),
+        allow_private=settings.allow_private_mask_hosts,
+    )
+    return MaskFetcher(policy)
+
+
 @handler("import")
 def _run(ctx: JobContext) -> dict[str, Any]:
     p = ctx.payload
     path = Path(p["path"])
     user = User(**p["user"])
+    hub = ctx.resources.get("hub")
+    masks = None if hub is None else mask_fetcher(hub.settings)
     try:
         return import_file(
             ctx.db,
@@ -282,6 +411,7 @@ def _run(ctx: JobContext) -> dict[str, Any]:
             on_conflict=p["on_conflict"],
             options=p.get("options") or {},
             job_id=ctx.id,
+            masks=masks,
         )
     except ImportRejected as exc:
         report = exc.report
@@ -303,6 +433,7 @@ def post_records(
     on_conflict: str = "replace",
     options: Mapping[str, Any] | None = None,
     write: Callable[[Callable[[Connection], dict[str, Any]]], Any] | None = None,
+    masks: Mapping[str, bytes] | None = None,
 ) -> Any:
     """A few records of ``format`` from a request body (Kognic posts one OpenLABEL document per call).
 
@@ -314,6 +445,8 @@ def post_records(
         raise Invalid.field("format", str(exc)) from exc
     with db.read() as conn:
         target = _target(conn, user, label_set_id, format, options or {})
+    if masks is not None:
+        target.options = dataclasses.replace(target.options, masks=masks)
     report = ImportReport(format, ImportMode(mode))
     try:
         parsed = list(

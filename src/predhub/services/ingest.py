@@ -63,7 +63,18 @@ OBJECT_COLUMNS = (
 # Plain boxes leave out the columns whose defaults fit them (kind "box", rotation 0, no payload):
 # binding parameters is most of what an insert costs, so fewer columns is faster.
 BOX_COLUMNS = ("label_set_id", "sample_id", "position", "class", "x0", "y0", "x1", "y1", "confidence", "area")
-LABEL_COLUMNS = ("label_set_id", "sample_id", "status", "score", "classifications", "object_count")
+LABEL_COLUMNS = (
+    "label_set_id",
+    "sample_id",
+    "status",
+    "score",
+    "classifications",
+    "object_count",
+    "max_confidence",
+)
+# label_class_stats rows (see predhub.store.label_stats), computed here while the objects pass by:
+# cheaper than grouping the freshly inserted objects again in SQL.
+STATS_COLUMNS = ("label_set_id", "sample_id", "class", "count", "max_confidence")
 
 _STATUSES = frozenset(s.value for s in LabelStatus)
 
@@ -149,6 +160,7 @@ class Prepared:
     labels: list[tuple[Any, ...]] = field(default_factory=list)
     boxes: list[tuple[Any, ...]] = field(default_factory=list)  # BOX_COLUMNS
     objects: list[tuple[Any, ...]] = field(default_factory=list)  # OBJECT_COLUMNS
+    stats: list[tuple[Any, ...]] = field(default_factory=list)  # STATS_COLUMNS
     records: list[int] = field(default_factory=list)  # indices of the accepted records
     object_counts: list[int] = field(default_factory=list)
     errors: list[Detail] = field(default_factory=list)
@@ -191,6 +203,28 @@ def _struct_objects(
             return None
         append((ls_id, sid, position, cls, x0, y0, x1, y1, conf, (x1 - x0) * (y1 - y0)))
     return rows
+
+
+def _class_stats(
+    rows: list[tuple[Any, ...]], conf_at: int, ls_id: int, sample_id: int, out: list[tuple[Any, ...]]
+) -> float | None:
+    """Append (label set, sample, class, count, max confidence) per class to ``out``; the label's max."""
+    counts: dict[str, list[Any]] = {}
+    for row in rows:
+        cls, conf = row[3], row[conf_at]
+        entry = counts.get(cls)
+        if entry is None:
+            counts[cls] = [1, conf]
+        else:
+            entry[0] += 1
+            if conf > entry[1]:
+                entry[1] = conf
+    best = None
+    for cls, (n, top) in counts.items():
+        out.append((ls_id, sample_id, cls, n, top))
+        if best is None or top > best:
+            best = top
+    return best
 
 
 def _object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ...]]:
@@ -295,7 +329,7 @@ def prepare(
             if sample is not None and record.status in _STATUSES:
                 boxes = _struct_objects(record.objects, box_classes, label_set_id, sample)
                 if boxes is not None:
-                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes))
+                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes), None)
             if boxes is None:
                 record = orjson.loads(_encode(record))  # the core path reads the plain JSON shape
         if boxes is None:
@@ -311,17 +345,27 @@ def prepare(
                 if label.classifications
                 else None
             )
-            label_row = (label_set_id, sample.id, label.status.value, label.score, classifications, len(rows))
+            label_row = (
+                label_set_id,
+                sample.id,
+                label.status.value,
+                label.score,
+                classifications,
+                len(rows),
+                None,
+            )
         assert sample is not None
         if sample.id in seen:
             out.errors.append(Detail(i, "sample", f"repeats the sample of record {seen[sample.id]}"))
             continue
         seen[sample.id] = i
-        out.labels.append(label_row)
         if boxes is not None:
             out.boxes.extend(boxes)
+            best = _class_stats(boxes, 8, label_set_id, sample.id, out.stats)
         else:
             out.objects.extend(rows)
+            best = _class_stats(rows, 10, label_set_id, sample.id, out.stats)
+        out.labels.append((*label_row[:6], best))
         out.records.append(i)
         out.object_counts.append(label_row[5])
     return out

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from predhub.services import access, imports, prediction_jobs, sample_sizes
+from predhub.services import access, evaluation_job, imports, prediction_jobs, sample_sizes
 from predhub.services.auth import User
 from predhub.services.common import iso
 from predhub.services.errors import NotFound
@@ -17,8 +17,9 @@ from predhub.store.schema import jobs
 
 __all__ = ["cancel", "get", "list_jobs"]
 
-# Imported for their side effect: registering the "sample_sizes", "import" and "predict" job kinds.
-_JOB_KINDS = (sample_sizes, imports, prediction_jobs)
+# Imported for their side effect: registering the job kinds
+# "sample_sizes", "import", "evaluation" and "predict".
+_JOB_KINDS = (sample_sizes, imports, evaluation_job, prediction_jobs)
 
 
 def _describe(row: Record) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, delete, select, tuple_, update
+from sqlalchemy import Connection, Select, delete, select, update
 
 from predhub.services import access, datasets, idempotency
 from predhub.services.auth import User
@@ -22,6 +22,7 @@ from predhub.services.ingest import (
     BOX_COLUMNS,
     LABEL_COLUMNS,
     OBJECT_COLUMNS,
+    STATS_COLUMNS,
     BoxRecord,
     Prepared,
     SampleInfo,
@@ -31,7 +32,7 @@ from predhub.services.pagination import Page, check_limit, decode_cursor, page_o
 from predhub.store.bulk import insert_rows
 from predhub.store.db import Database, Record
 from predhub.store.label_stats import refresh_label_stats
-from predhub.store.schema import labels, objects, samples
+from predhub.store.schema import label_class_stats, labels, objects, samples
 
 __all__ = [
     "IngestResult",
@@ -118,6 +119,7 @@ def store(
     if mode is Mode.STRICT and prepared.errors:
         return result
     label_rows, box_rows, object_rows = prepared.labels, prepared.boxes, prepared.objects
+    stats_rows = prepared.stats
     sample_ids = [row[1] for row in label_rows]
     existing: dict[int, Record] = {}
     for batch in _batches(sample_ids):
@@ -134,10 +136,15 @@ def store(
         result.skipped = len(prepared.labels) - len(label_rows)
         if on_conflict is OnConflict.APPEND:
             result.skipped -= len(existing)
+        if on_conflict is not OnConflict.REPLACE:
+            # Skipped labels keep their stats; appended ones are recounted from all their objects below.
+            stats_rows = [r for r in stats_rows if r[1] not in existing]
     insert_rows(conn, "labels", LABEL_COLUMNS, label_rows)
     insert_rows(conn, "objects", BOX_COLUMNS, box_rows)
     insert_rows(conn, "objects", OBJECT_COLUMNS, object_rows)
-    refresh_label_stats(conn, label_set_id, sample_ids)
+    insert_rows(conn, "label_class_stats", STATS_COLUMNS, stats_rows)
+    if existing and on_conflict is OnConflict.APPEND:
+        refresh_label_stats(conn, label_set_id, existing)
     result.stored = len(prepared.labels) - result.skipped
     result.objects = len(box_rows) + len(object_rows)
     return result
@@ -156,12 +163,10 @@ def _resolve(
     clash = list(existing)
     if on_conflict is OnConflict.REPLACE:
         for batch in _batches(clash):
-            conn.execute(
-                delete(objects).where(objects.c.label_set_id == label_set_id, objects.c.sample_id.in_(batch))
-            )
-            conn.execute(
-                delete(labels).where(labels.c.label_set_id == label_set_id, labels.c.sample_id.in_(batch))
-            )
+            for table in (objects, label_class_stats, labels):
+                conn.execute(
+                    delete(table).where(table.c.label_set_id == label_set_id, table.c.sample_id.in_(batch))
+                )
         return label_rows, box_rows, object_rows
     if on_conflict is OnConflict.SKIP:
         return (
@@ -374,8 +379,7 @@ def delete_label(db: Database, user: User, label_set_id: int, sample_key: str) -
         ).scalar()
         if sample_id is None:
             raise NotFound(f"no label for sample {sample_key!r} in label set {label_set_id}")
-        key = tuple_(objects.c.label_set_id, objects.c.sample_id)
-        conn.execute(delete(objects).where(key == (label_set_id, sample_id)))
-        conn.execute(
-            delete(labels).where(labels.c.label_set_id == label_set_id, labels.c.sample_id == sample_id)
-        )
+        for table in (objects, label_class_stats, labels):
+            conn.execute(
+                delete(table).where(table.c.label_set_id == label_set_id, table.c.sample_id == sample_id)
+            )

@@ -8,6 +8,7 @@ takes any number of concurrent writers.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,8 +43,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+    # Checkpoints (copying the WAL back into the database, with an fsync) run in a background thread,
+    # not inside whichever write happens to cross the threshold: this is only the safety net.
+    cur.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
+
+
+_AUTOCHECKPOINT_PAGES = 20000  # 80 MiB of WAL
+
+
+class _Checkpointer:
+    """Runs passive WAL checkpoints every ``interval`` seconds after writes, on its own connection.
+
+    A passive checkpoint never blocks readers or the writer, so the fsyncs it does leave the write path.
+    """
+
+    def __init__(self, path: str, interval: float = 0.5) -> None:
+        self.path = path
+        self.interval = interval
+        self.dirty = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="predhub-checkpoint", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import sqlite3
+
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        try:
+            while not self.stopped.is_set():
+                if self.dirty.wait(self.interval) and not self.stopped.wait(self.interval):
+                    self.dirty.clear()
+                    # Busy now? The next round (or the autocheckpoint) does it.
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.dirty.set()
+        self.thread.join(timeout=10)
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -76,6 +117,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._checkpointer: _Checkpointer | None = None
+        if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
+            self._checkpointer = _Checkpointer(parsed.database)
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,6 +146,11 @@ class Database:
             conn = conn.execution_options(predhub_write=True)
             with conn.begin():
                 yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.dirty.set()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()

@@ -203,10 +203,11 @@ objects = Table(
         name="fk_objects_label",
     ),
     UniqueConstraint("label_set_id", "sample_id", "position", name="uq_objects_label_position"),
-    # Per label set by class and confidence: counts per class, and "cars above 0.5" for the gallery,
-    # read one index range. The bounds get no B-tree: one on x0 cannot answer a 2-D region query,
-    # and every index on this table costs ~15% of ingest speed (an R*Tree can serve regions later).
-    Index("ix_objects_class", "label_set_id", "class", "confidence"),
+    # A label set's objects of one class in one index range. Kept to (label_set_id, class): adding
+    # confidence scatters the inserts and costs a third of ingest speed; per-sample class counts and
+    # top confidences live in label_class_stats. The bounds get no B-tree: one on x0 cannot answer a
+    # 2-D region query, and every index on this table costs ingest speed (an R*Tree can serve regions).
+    Index("ix_objects_class", "label_set_id", "class"),
 )
 
 upload_jobs = Table(

@@ -114,6 +114,7 @@ def post_records(
         on_conflict=on_conflict.value,
         options=_options(options),
         write=lambda action: idempotency.once(hub.db, user, key, scope, action, status_code=200),
+        masks=imports.mask_fetcher(hub.settings),
     )
     return Response(payload, status_code=status, media_type="application/json")
 

@@ -18,7 +18,7 @@ router = APIRouter(tags=["labels"])
 @router.post("/label-sets/{label_set_id}/labels")
 def create_labels(
     label_set_id: int,
-    records: LabelRecords,
+    body: LabelRecords,
     hub: HubDep,
     user: CurrentUser,
     mode: Mode = Mode.STRICT,
@@ -29,9 +29,11 @@ def create_labels(
     partial: valid records stored, ``{"stored", "rejected", "errors"}``."""
     scope = f"POST /label-sets/{label_set_id}/labels"
     if key is None:
-        result = labels.ingest(hub.db, user, label_set_id, records, mode, on_conflict)
+        result = labels.ingest(hub.db, user, label_set_id, body.records(), mode, on_conflict)
         return json_response(result.to_dict())
-    status, payload = labels.ingest_once(hub.db, user, label_set_id, records, mode, on_conflict, key, scope)
+    status, payload = labels.ingest_once(
+        hub.db, user, label_set_id, body.records(), mode, on_conflict, key, scope
+    )
     return Response(payload, status_code=status, media_type="application/json")
 
 

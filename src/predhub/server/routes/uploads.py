@@ -33,9 +33,9 @@ def create_upload(
 
 
 @router.put("/uploads/{job_id}/chunks/{chunk}")
-def put_chunk(job_id: int, chunk: int, records: LabelRecords, hub: HubDep, user: CurrentUser) -> Response:
+def put_chunk(job_id: int, chunk: int, body: LabelRecords, hub: HubDep, user: CurrentUser) -> Response:
     """Validate and store one chunk, whole or not at all; a chunk already stored answers its first result."""
-    return json_response(uploads.put_chunk(hub.db, user, job_id, chunk, records).to_dict())
+    return json_response(uploads.put_chunk(hub.db, user, job_id, chunk, body.records()).to_dict())
 
 
 @router.post("/uploads/{job_id}/complete", response_model=UploadPublic)

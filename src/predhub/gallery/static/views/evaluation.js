@@ -5,6 +5,7 @@ import { crumbs } from "../app.js";
 import { colorFor } from "../overlay.js";
 import { escapeHtml } from "./datasets.js";
 
+const COLUMN_NAMES = { ap: "AP", ap50: "AP50", ar: "AR", precision: "Precision", recall: "Recall", f1: "F1", iou: "IoU", threshold: "Best conf." };
 const fmt = (v) => (v == null || v < 0 ? "–" : Number(v).toFixed(3));
 
 function prCurves(curves) {
@@ -23,6 +24,8 @@ function prCurves(curves) {
 export async function evaluationView(view, [evaluationId]) {
   const ev = await api(`/evaluations/${evaluationId}`);
   const dataset = await api(`/datasets/${ev.dataset_id}`);
+  const { items: labelSets } = await api(`/datasets/${ev.dataset_id}/label-sets`, { query: { limit: 1000 } });
+  const setName = (id) => labelSets.find((ls) => ls.id === id)?.name ?? `label set ${id}`;
   crumbs([["Datasets", "#/"], [dataset.name, `#/datasets/${dataset.id}`], [`evaluation ${ev.id}`, null]]);
   if (ev.status !== "done") {
     view.innerHTML = `<p class="muted">Evaluation is ${escapeHtml(ev.status)} (${Math.round((ev.progress || 0) * 100)}%).</p>`;
@@ -30,7 +33,9 @@ export async function evaluationView(view, [evaluationId]) {
     return;
   }
   const summary = Object.entries(ev.summary || {}).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td class="num">${fmt(v)}</td></tr>`).join("");
-  const perClass = (ev.per_class || []).map((c) => `<tr><td>${escapeHtml(c.class)}</td>${["ap", "ap50", "ar", "precision", "recall", "f1", "threshold"]
+  const columns = ["ap", "ap50", "ar", "precision", "recall", "f1", "iou", "threshold"]
+    .filter((k) => (ev.per_class || []).some((c) => c[k] !== undefined));
+  const perClass = (ev.per_class || []).map((c) => `<tr><td>${escapeHtml(c.class)}</td>${columns
     .map((k) => `<td class="num">${fmt(c[k])}</td>`).join("")}</tr>`).join("");
   const cm = ev.confusion || { classes: [], matrix: [] };
   const header = cm.classes.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
@@ -38,14 +43,15 @@ export async function evaluationView(view, [evaluationId]) {
     `<td class="cell" data-row="${i}" data-col="${j}" style="background:rgba(79,140,255,${n ? Math.min(0.15 + n / (Math.max(...row) || 1), 0.9) : 0})">${n}</td>`).join("")}</tr>`).join("");
   view.innerHTML = `
     <h2>${escapeHtml(ev.name || `Evaluation ${ev.id}`)}</h2>
-    <p class="muted">${escapeHtml(ev.prediction_label_set || "")} against ${escapeHtml(ev.ground_truth_label_set || "")}</p>
+    <p class="muted">${escapeHtml(ev.kind)}: <b>${escapeHtml(setName(ev.prediction_label_set_id))}</b> against
+      <b>${escapeHtml(setName(ev.ground_truth_label_set_id))}</b> ·
+      <a href="#/datasets/${ev.dataset_id}?sort=${encodeURIComponent(`${setName(ev.prediction_label_set_id)}.disagreement:desc`)}">samples by disagreement</a></p>
     <div class="toolbar" style="align-items:flex-start">
       <table id="summary">${summary}</table>
       ${prCurves(ev.pr_curves || {})}
     </div>
     <h3>Per class</h3>
-    <table id="per-class"><thead><tr><th>Class</th><th class="num">AP</th><th class="num">AP50</th><th class="num">AR</th>
-      <th class="num">Precision</th><th class="num">Recall</th><th class="num">F1</th><th class="num">Best conf.</th></tr></thead>
+    <table id="per-class"><thead><tr><th>Class</th>${columns.map((k) => `<th class="num">${COLUMN_NAMES[k]}</th>`).join("")}</tr></thead>
       <tbody>${perClass}</tbody></table>
     <h3>Confusion matrix <span class="muted">(rows: ground truth, columns: prediction)</span></h3>
     <table class="cm" id="confusion"><thead><tr><th></th>${header}</tr></thead><tbody>${body}</tbody></table>

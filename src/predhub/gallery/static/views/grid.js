@@ -22,6 +22,7 @@ export async function gridView(view, [datasetId], params) {
       <span id="count" class="muted"></span>
     </form>
     <div class="toolbar" id="controls"></div>
+    <div class="toolbar" id="evaluations"></div>
     <div class="grid" id="grid"></div>
     <div class="sentinel" id="sentinel"></div>
     <p id="grid-end" class="muted" hidden>End of results.</p>`;
@@ -33,6 +34,11 @@ export async function gridView(view, [datasetId], params) {
     location.hash = `#/datasets/${datasetId}?${next}`;
   });
 
+  const { items: evaluations } = await api(`/datasets/${datasetId}/evaluations`, { query: { limit: 20 } });
+  const setName = (id) => labelSets.find((ls) => ls.id === id)?.name ?? id;
+  view.querySelector("#evaluations").innerHTML = evaluations.length ? `<span class="muted">Evaluations:</span> ` +
+    evaluations.map((ev) => `<a href="#/evaluations/${ev.id}">${escapeHtml(ev.name || `${setName(ev.prediction_label_set_id)} vs ${setName(ev.ground_truth_label_set_id)}`)}</a>
+      <span class="muted">(${escapeHtml(ev.status)}${ev.summary && ev.summary.AP !== undefined ? `, AP ${Number(ev.summary.AP).toFixed(3)}` : ""})</span>`).join(" · ") : "";
   const grid = view.querySelector("#grid");
   const tiles = [];
   const redraw = () => tiles.forEach(({ svg, sample }) =>

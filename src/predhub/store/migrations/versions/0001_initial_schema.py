@@ -255,7 +255,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("label_set_id", "sample_id", "position", name="uq_objects_label_position"),
     )
     with op.batch_alter_table("objects", schema=None) as batch_op:
-        batch_op.create_index("ix_objects_class", ["label_set_id", "class", "confidence"], unique=False)
+        batch_op.create_index("ix_objects_class", ["label_set_id", "class"], unique=False)
 
     op.create_table(
         "upload_chunks",

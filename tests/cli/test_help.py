@@ -1,0 +1,31 @@
+"""Every command and option is documented: `--help` works everywhere and each option has help text."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from predhub.cli.main import COMMANDS, cli
+
+CLIENT_COMMANDS = ["datasets", "demo", "jobs", "label-sets", "upload"]
+
+
+def _leaves(name: str, command: click.Command) -> list[tuple[str, click.Command]]:
+    if isinstance(command, click.Group):
+        return [leaf for sub, c in command.commands.items() for leaf in _leaves(f"{name} {sub}", c)]
+    return [(name, command)]
+
+
+@pytest.mark.parametrize("name", CLIENT_COMMANDS)
+def test_help_and_option_help(name: str) -> None:
+    assert name in COMMANDS
+    group = cli.get_command(click.Context(cli), name)
+    assert group is not None and group.help
+    for path, command in _leaves(name, group):
+        result = CliRunner().invoke(cli, [*path.split(), "--help"])
+        assert result.exit_code == 0, result.output
+        assert command.help, f"`predhub {path}` has no help text"
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name not in ("help",):
+                assert param.help, f"`predhub {path}` option {param.opts} has no help text"

@@ -1,0 +1,107 @@
+"""Jobs as rows: claimed once, run by registered handlers, re-claimed when their worker died."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from predhub.store import jobs
+from predhub.store.db import Database
+from predhub.store.schema import jobs as jobs_table
+
+
+def _row(db: Database, job_id: int) -> Any:
+    with db.read() as conn:
+        return conn.execute(select(jobs_table).where(jobs_table.c.id == job_id)).one()
+
+
+def _enqueue(db: Database, kind: str, payload: dict[str, Any]) -> int:
+    with db.write() as conn:
+        return jobs.enqueue(conn, kind, payload)
+
+
+def test_concurrent_workers_never_claim_a_job_twice(db: Database) -> None:
+    ids = [_enqueue(db, "count", {"n": i}) for i in range(40)]
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def work(name: str) -> None:
+        while (job := jobs.claim(db, name, ["count"])) is not None:
+            with lock:
+                claimed.append(job.id)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == ids  # each exactly once
+    assert jobs.claim(db, "late", ["count"]) is None
+
+
+def test_claim_takes_only_known_kinds_oldest_first(db: Database) -> None:
+    other = _enqueue(db, "other", {})
+    first = _enqueue(db, "mine", {"a": 1})
+    _enqueue(db, "mine", {"a": 2})
+    job = jobs.claim(db, "w", ["mine"])
+    assert job is not None and (job.id, job.payload) == (first, {"a": 1})
+    assert _row(db, other).status == "queued"
+
+
+def test_worker_runs_handlers_and_records_results_and_failures(db: Database) -> None:
+    def double(ctx: jobs.JobContext) -> dict[str, Any]:
+        ctx.progress(0.5, "half way")
+        return {"twice": ctx.payload["n"] * 2}
+
+    def broken(ctx: jobs.JobContext) -> None:
+        raise ValueError("no good")
+
+    ok, bad = _enqueue(db, "double", {"n": 21}), _enqueue(db, "broken", {})
+    worker = jobs.Worker(db, handlers={"double": double, "broken": broken})
+    while worker.run_one():
+        pass
+    done, failed = _row(db, ok), _row(db, bad)
+    assert (done.status, done.result, done.progress, done.message) == ("done", {"twice": 42}, 1.0, "half way")
+    assert done.finished_at is not None and done.started_at is not None
+    assert failed.status == "failed" and "no good" in failed.error
+
+
+def test_cancelled_job_stops_at_its_next_progress_report(db: Database) -> None:
+    seen: list[str] = []
+
+    def slow(ctx: jobs.JobContext) -> None:
+        with ctx.db.write() as conn:
+            jobs.cancel(conn, ctx.id)
+        ctx.progress(0.1)
+        seen.append("not reached")
+
+    job_id = _enqueue(db, "slow", {})
+    assert jobs.Worker(db, handlers={"slow": slow}).run_one()
+    assert _row(db, job_id).status == "cancelled" and seen == []
+
+
+def test_a_job_whose_worker_died_is_claimed_again(db: Database) -> None:
+    job_id = _enqueue(db, "k", {})
+    assert jobs.claim(db, "dead-worker", ["k"]) is not None
+    assert jobs.claim(db, "alive", ["k"]) is None  # still running with a fresh heartbeat
+    stale = datetime.now(UTC) - jobs.STALE_AFTER - timedelta(seconds=5)
+    with db.write() as conn:
+        conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(heartbeat_at=stale))
+    again = jobs.claim(db, "alive", ["k"])
+    assert again is not None and again.id == job_id
+    row = _row(db, job_id)
+    assert (row.worker, row.attempts) == ("alive", 2)
+
+
+def test_a_job_abandoned_too_often_fails(db: Database) -> None:
+    job_id = _enqueue(db, "k", {})
+    stale = datetime.now(UTC) - jobs.STALE_AFTER - timedelta(seconds=5)
+    for _ in range(jobs.MAX_ATTEMPTS):
+        assert jobs.claim(db, "crashy", ["k"]) is not None
+        with db.write() as conn:
+            conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(heartbeat_at=stale))
+    assert jobs.claim(db, "crashy", ["k"]) is None
+    assert _row(db, job_id).status == "failed"
