@@ -39,7 +39,13 @@ def list_(as_json: bool, url: str | None, token: str | None) -> None:
 
 @deployments.command()
 @click.argument("model")
-@click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "gpu"]),
+    default="auto",
+    show_default=True,
+    help="Where the worker runs the model; auto takes a GPU when the framework reports one.",
+)
 @click.option("--reuse", is_flag=True, help="Return the running deployment of MODEL if there is one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment as JSON.")
 @hub_options
