@@ -364,6 +364,68 @@ class AsyncClient(BaseClient):
         )
         return result
 
+    # --- deployments (predhub.models.connect wraps the sync Client) ---
+
+    async def create_deployment(
+        self, model: str, *, device: str = "auto", reuse: bool = False
+    ) -> dict[str, Any]:
+        """Start ``model`` (a bundled model's name or a checkpoint path on the hub) in a worker process."""
+        return await self._send(api.create_deployment(model, device, reuse))
+
+    async def get_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return await self._send(api.get_deployment(deployment_id))
+
+    async def list_deployments(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await self._send(api.list_deployments()))["items"]
+        return items
+
+    async def stop_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return await self._send(api.deployment_action(deployment_id, "stop"))
+
+    async def restart_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return await self._send(api.deployment_action(deployment_id, "restart"))
+
+    async def delete_deployment(self, deployment_id: int) -> None:
+        await self._send(api.delete_deployment(deployment_id))
+
+    async def deployment_logs(self, deployment_id: int, *, tail: int = 200) -> list[str]:
+        lines: list[str] = (await self._send(api.deployment_logs(deployment_id, tail)))["lines"]
+        return lines
+
+    async def predict_image(self, deployment_id: int, image: bytes, **params: Any) -> dict[str, Any]:
+        """One image's prediction from a deployment: objects and classifications in label JSON."""
+        return await self._send(
+            api.predict_image(deployment_id, image, {k: v for k, v in params.items() if v is not None})
+        )
+
+    async def predict_dataset(
+        self,
+        deployment_id: int,
+        dataset: DatasetRef,
+        *,
+        label_set: LabelSetRef | str | None = None,
+        upload: str = "create",
+        sample_ids: Sequence[int] | None = None,
+        prelabel: bool = False,
+        conf: float | None = None,
+        classes: Sequence[str] | None = None,
+        img_size: int | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Queue a job in which the hub runs the deployment over the dataset's samples (or
+        ``sample_ids``) and writes the labels into ``label_set`` (``upload``: create, append,
+        replace, iou_merge); follow it with :meth:`wait_job`."""
+        body: dict[str, Any] = {"dataset_id": ref_id(dataset), "upload": upload, "prelabel": prelabel}
+        if label_set is not None:
+            body["label_set"] = label_set if isinstance(label_set, str) else ref_id(label_set)
+        optional = {"sample_ids": sample_ids, "conf": conf, "classes": classes, "img_size": img_size}
+        body.update(
+            {k: list(v) if isinstance(v, Sequence) else v for k, v in optional.items() if v is not None}
+        )
+        if settings is not None:
+            body["settings"] = dict(settings)
+        return await self._send(api.predict_dataset(deployment_id, body))
+
     # --- upload jobs -------------------------------------------------------------------------------
 
     async def upload_labels(
