@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("predhub.cli.jobs", "jobs"),
     "label-sets": ("predhub.cli.label_sets", "label_sets"),
     "predict": ("predhub.cli.predict", "predict"),
+    "search": ("predhub.cli.search", "search"),
     "upload": ("predhub.cli.upload", "upload"),
 }
 

@@ -21,7 +21,12 @@ __all__ = ["serve"]
 @click.option("--port", type=int, default=None, help="Port [8470].")
 @click.option("--max-body-bytes", type=int, default=None, help="Larger request bodies get 413.")
 @click.option("--job-threads", type=int, default=None, help="Job worker threads (0: none) [1].")
-@click.option("--log-level", default="warning", show_default=True)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    help="uvicorn log level: debug, info, warning, error.",
+)
 def serve(log_level: str, **options: object) -> None:
     """Serve a hub. The first start creates user admin and writes its token to the config file."""
     from predhub.server import Settings

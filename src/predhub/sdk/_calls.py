@@ -240,13 +240,17 @@ def create_samples(dataset_id: int, records: Sequence[Mapping[str, Any]]) -> Cal
 
 
 def list_samples(
-    dataset_id: int, cursor: str | None = None, limit: int | None = None, query: str | None = None
+    dataset_id: int,
+    cursor: str | None = None,
+    limit: int | None = None,
+    query: str | None = None,
+    sort: str | None = None,
 ) -> Call[Page[Sample]]:
     return Call(
         "GET",
         f"/datasets/{dataset_id}/samples",
         _page(Sample.from_json),
-        params=_paging(cursor, limit, q=query),
+        params=_paging(cursor, limit, q=query, sort=sort),
     )
 
 

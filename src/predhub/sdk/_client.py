@@ -241,11 +241,17 @@ class Client(BaseClient):
         return SamplesResult.merge([done[i] for i in range(len(batches))])
 
     def list_samples(
-        self, dataset: DatasetRef, *, page_size: int | None = None, query: str | None = None
+        self,
+        dataset: DatasetRef,
+        *,
+        page_size: int | None = None,
+        query: str | None = None,
+        sort: str | None = None,
     ) -> Iterator[Sample]:
-        """The dataset's samples; ``query`` filters them with the hub's search language."""
+        """The dataset's samples; ``query`` filters them and ``sort`` orders them with the hub's search
+        language (docs/search.md), e.g. ``query="gt.car:>0 model.car:=0", sort="model.fp:desc"``."""
         dataset_id = ref_id(dataset)
-        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size, query))
+        return self._pages(lambda cursor: api.list_samples(dataset_id, cursor, page_size, query, sort))
 
     def get_sample(self, sample_id: int) -> Sample:
         return self._send(api.get_sample(sample_id))
