@@ -30,7 +30,9 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_demo_no_serve_prints_the_summary(in_tmp: Path) -> None:
     port = free_port()
-    result = CliRunner().invoke(cli, ["demo", "--no-serve", "--port", str(port)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["demo", "--no-serve", "--port", str(port), "--predictions", "shipped"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "dataset skimage-demo: 6 samples, 8 classes" in out
@@ -51,7 +53,11 @@ def test_demo_no_serve_prints_the_summary(in_tmp: Path) -> None:
 def test_demo_twice_in_the_same_folder_replaces_its_dataset(in_tmp: Path) -> None:
     port = free_port()
     for _ in range(2):
-        result = CliRunner().invoke(cli, ["demo", "--no-serve", "--port", str(port)], catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli,
+            ["demo", "--no-serve", "--port", str(port), "--predictions", "shipped"],
+            catch_exceptions=False,
+        )
         assert result.exit_code == 0, result.output
     assert "replacing the existing dataset" in result.output
     assert "and 1 other" not in result.output

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from predhub.cli.main import COMMANDS, cli
 
-CLIENT_COMMANDS = ["datasets", "demo", "jobs", "label-sets", "upload"]
+CLIENT_COMMANDS = ["datasets", "demo", "deployments", "eval", "jobs", "label-sets", "predict", "upload"]
 
 
 def _leaves(name: str, command: click.Command) -> list[tuple[str, click.Command]]:

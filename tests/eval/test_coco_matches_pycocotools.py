@@ -114,7 +114,7 @@ def _segmentation(
     return {"size": [height, width], "counts": counts}
 
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -135,7 +135,7 @@ def test_segm_matches_on_generated_sets(data: tuple[dict[str, Any], list[dict[st
     assert_matches_pycocotools(*data, iou_type="segm")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     coco_sets(),
     st.lists(st.floats(0.05, 1.0), min_size=1, max_size=4),
@@ -268,3 +268,26 @@ def test_restricted_image_and_category_ids() -> None:
         for c in (1, 2)
     ]
     assert_matches_pycocotools(_gt(anns), res, params=default_params(image_ids=(2,), category_ids=(2,)))
+
+
+def test_segm_masks_of_another_size_and_zero_iou_threshold() -> None:
+    # rleIou gives -1 for masks of different sizes and 0 for disjoint ones; with an IoU threshold of 0
+    # the 0 matches and the -1 does not, exactly as in pycocotools.
+    square = [[0, 0, 10, 0, 10, 10, 0, 10]]
+    far = [[50, 50, 60, 50, 60, 60, 50, 60]]
+    gt = _gt(
+        [
+            {"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "segmentation": square},
+            {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "segmentation": far},
+        ]
+    )
+    other_size = mask_utils.frPyObjects([[0, 0, 10, 0, 10, 10, 0, 10]], 90, 120)[0]
+    same_size = mask_utils.frPyObjects([[70, 70, 80, 70, 80, 80, 70, 80]], 100, 120)[0]
+    res = [
+        {"image_id": 1, "category_id": 1, "score": 0.9,
+         "segmentation": {"size": other_size["size"], "counts": other_size["counts"].decode()}},
+        {"image_id": 1, "category_id": 1, "score": 0.8,
+         "segmentation": {"size": same_size["size"], "counts": same_size["counts"].decode()}},
+    ]  # fmt: skip
+    params = default_params("segm", iou_thresholds=(0.0, 0.5))
+    assert_matches_pycocotools(gt, res, iou_type="segm", params=params)

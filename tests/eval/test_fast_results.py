@@ -36,7 +36,7 @@ def _dumps(recs: list[dict[str, Any]], style: int) -> bytes:
     return json.dumps(recs, indent=2).encode()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(record, max_size=8), st.integers(0, 2))
 def test_scan_equals_orjson(recs: list[dict[str, Any]], style: int) -> None:
     data = _dumps(recs, style)

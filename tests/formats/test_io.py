@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from predhub.core import Box, GeometryKind, Label, Mask, Object, Ontology, Polygon
 from predhub.formats import (
@@ -21,7 +24,7 @@ from predhub.formats import (
     merge_labels,
     open_records,
 )
-from predhub.formats.io import iter_json, iter_ndjson
+from predhub.formats.io import iter_json, iter_json_array, iter_ndjson
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ONTOLOGY = Ontology.from_dict(
@@ -214,3 +217,43 @@ def test_yolo_needs_sizes_and_names(tmp_path: Path) -> None:
     assert np.allclose(road.geometry.points, [[10, 5], [20, 5], [20, 10]])  # type: ignore[union-attr]
     _, report = _read_back("yolo", tmp_path, mode="partial", ontology=ONTOLOGY)
     assert "size of image" in report.errors[0].message
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["}, {", "},{", '"}', "[", "\\", "x"]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b}", "c,{"]), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.dictionaries(st.sampled_from(["k", "bbox", "s}"]), json_values, max_size=3), max_size=12),
+    st.sampled_from([b",", b" , ", b",\n"]),
+    st.integers(1, 40),
+)
+def test_chunked_array_reader_matches_a_whole_parse(items: list, sep: bytes, chunk: int) -> None:
+    import predhub.formats.io as fio
+
+    data = b"[" + sep.join(orjson.dumps(i) for i in items) + b"]"
+    saved = fio._CHUNK
+    fio._CHUNK = chunk  # tiny chunks: cuts land everywhere, inside strings and nested values too
+    try:
+        got = [r.data for r in iter_json_array(io.BytesIO(data))]
+    finally:
+        fio._CHUNK = saved
+    assert got == items
+
+
+def test_chunked_array_reader_reports_a_broken_item() -> None:
+    good = b'{"a": 1}'
+    records = list(iter_json_array(io.BytesIO(b"[" + b",".join([good] * 5) + b', {"a": ]')))
+    assert [r.data for r in records[:5]] == [{"a": 1}] * 5
+    assert records[5].error is not None and records[5].index == 5

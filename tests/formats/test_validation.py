@@ -199,29 +199,33 @@ def test_partial_keeps_good_records_and_strict_reports_all() -> None:
     assert info.value.report.error_count == 4
 
 
-def test_streaming_keeps_memory_bounded() -> None:
-    """Reading a COCO results array holds one record at a time, not the file."""
-    record = {"image_id": "a.jpg", "category_id": 1, "bbox": [1.5, 2.5, 30.25, 40.75], "score": 0.5}
-    data = (
-        b"["
-        + b",".join(orjson.dumps({**record, "image_id": f"img-{i // 100}"}) for i in range(40_000))
-        + b"]"
-    )
+def _peak_while_importing(n: int) -> tuple[int, int]:
+    record = {"category_id": 1, "bbox": [1.5, 2.5, 30.25, 40.75], "score": 0.5}
+    data = b"[" + b",".join(orjson.dumps({**record, "image_id": f"img-{i // 100}"}) for i in range(n)) + b"]"
     options = ImportOptions(ontology=ONTOLOGY, sizes=SIZES, categories={1: "car"})
     tracemalloc.start()
     try:
         count = 0
-        for label in import_records(
-            get_format("coco"), iter_json_array(io.BytesIO(data)), options, mode="strict"
-        ):
+        for label in import_records(get_format("coco"), iter_json_array(io.BytesIO(data)), options):
             count += len(label.objects)
-            # A consumer that stores as it goes: nothing of the label is kept.
-            label.objects.clear()
+            label.objects.clear()  # a consumer that stores as it goes keeps nothing of the label
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 40_000
-    assert peak < len(data) / 4, (peak, len(data))
+    assert count == n
+    return peak, len(data)
+
+
+def test_streaming_keeps_memory_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a COCO results array holds one run of records at a time, not the file: three times
+    the file, about the same peak."""
+    import predhub.formats.io as fio
+
+    monkeypatch.setattr(fio, "_CHUNK", 1 << 16)
+    small, small_size = _peak_while_importing(10_000)
+    large, large_size = _peak_while_importing(30_000)
+    assert large_size > 2.5 * small_size
+    assert large < 1.5 * small, (small, large)
 
 
 def test_one_sample_with_very_many_objects_comes_in_parts() -> None:

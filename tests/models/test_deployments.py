@@ -112,3 +112,40 @@ def test_bad_deployments_are_refused_or_fail_with_their_error(client: predhub.Cl
     with pytest.raises(predhub.APIError) as unavailable:
         client.get_deployment(999999)
     assert unavailable.value.status == 404
+
+
+def test_the_async_client_lists_the_same_deployments(hub: HubProcess, client: predhub.Client) -> None:
+    import asyncio
+
+    async def listed() -> list[dict[str, object]]:
+        async with predhub.AsyncClient(hub.url, hub.token) as async_client:
+            return await async_client.list_deployments()
+
+    created = client.create_deployment("efficientnet-lite3-imagenet")
+    client.stop_deployment(created["id"])
+    sync_ids = [d["id"] for d in client.list_deployments()]
+    assert created["id"] in sync_ids and [d["id"] for d in asyncio.run(listed())] == sync_ids
+
+
+def test_the_deployments_command(hub: HubProcess) -> None:
+    from click.testing import CliRunner
+
+    from predhub.cli.main import cli
+
+    hub_args = ["--url", hub.url, "--token", hub.token]
+    runner = CliRunner()
+    started = runner.invoke(cli, ["deployments", "start", "efficientnet-lite3-imagenet", "--json", *hub_args])
+    assert started.exit_code == 0, started.output
+    import json
+
+    deployment_id = json.loads(started.output)["id"]
+    with predhub.Client(hub.url, hub.token) as client:
+        _wait(client, deployment_id, "running")
+    listed = runner.invoke(cli, ["deployments", "list", "--json", *hub_args])
+    assert deployment_id in [d["id"] for d in json.loads(listed.output)]
+    logs = runner.invoke(cli, ["deployments", "logs", str(deployment_id), *hub_args])
+    assert "starting efficientnet-lite3-imagenet" in logs.output
+    stopped = runner.invoke(cli, ["deployments", "stop", str(deployment_id), *hub_args])
+    assert stopped.exit_code == 0 and "stopped" in stopped.output
+    missing = runner.invoke(cli, ["deployments", "stop", "999999", *hub_args])
+    assert missing.exit_code == 1 and "not found" in missing.output

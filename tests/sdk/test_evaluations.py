@@ -98,3 +98,29 @@ def test_classification_evaluation_job(client: predhub.Client, dataset: predhub.
     assert ev.status == "done", ev.error
     sun = sum(1 for p in pred_labels if p.classifications[0].answer == "sun")
     assert ev.summary == {"weather": pytest.approx(sun / 12)}
+
+
+def test_segmentation_evaluation_job(client: predhub.Client, dataset: predhub.Dataset) -> None:
+    from predhub import Polygon
+    from predhub.eval import ClassMapping, evaluate_segmentations
+
+    def road(x0: float, x1: float) -> Object:
+        return Object("road", Polygon([[x0, 300], [x1, 300], [x1, 480], [x0, 480]]))
+
+    gt_labels = [Label(f"img-{i:03d}", [road(0, 640)]) for i in range(3)]
+    pred_labels = [Label("img-000", [road(0, 640)]), Label("img-001", [road(0, 320)]), Label("img-002", [])]
+    gt = client.create_label_set(dataset, "seg-gt", kind="ground_truth")
+    pred = client.create_label_set(dataset, "seg-model", class_mapping={"road": "road"})
+    client.add_labels(gt, gt_labels)
+    client.add_labels(pred, pred_labels)
+    ev = client.create_evaluation(gt, pred, kind="segmentation", timeout=120)
+    assert ev.status == "done", ev.error
+    sizes = {lab.sample_key: (480, 640) for lab in gt_labels}
+    local = evaluate_segmentations(gt_labels, pred_labels, ClassMapping.from_dict({"road": "road"}), sizes)
+    assert ev.summary == {
+        "mIoU": pytest.approx(local.mean_iou),
+        "pixel_accuracy": pytest.approx(local.pixel_accuracy),
+    }
+    rows = list(client.evaluation_samples(ev.id))
+    assert [r.key for r in rows] == ["img-002", "img-001", "img-000"]
+    assert rows[-1].disagreement == 0.0

@@ -159,3 +159,26 @@ def test_bad_openlabel_document_is_a_422_naming_the_field(
     assert info.value.details[0]["field"] == "openlabelContent.openlabel.metadata.schema_version"
     with pytest.raises(predhub.ValidationError):
         client.post_records(ls, doc, format="nonsense")
+
+
+def test_async_client_imports_a_yolo_folder_and_exports(
+    hub: HubProcess, client: predhub.Client, dataset: predhub.Dataset, tmp_path: Path
+) -> None:
+    folder = tmp_path / "labels"
+    folder.mkdir()
+    (folder / "img-001.txt").write_text("0 0.5 0.5 0.25 0.5 0.9\n1 0.25 0.25 0.1 0.1\n")
+    (folder / "img-002.txt").write_text("")
+    ls = _label_set(client, dataset)
+
+    async def main() -> tuple[predhub.Job, dict]:
+        async with predhub.AsyncClient(hub.url, hub.token) as c:
+            job = await c.import_file(ls, folder, format="yolo", timeout=120)
+            report = await c.export(ls, tmp_path / "voc.zip", format="voc")
+            return job, report
+
+    job, report = asyncio.run(main())
+    assert job.status == "done", job.error
+    car, person = client.get_label(ls, "img-001").objects
+    assert car.geometry == predhub.Box(240.0, 120.0, 400.0, 360.0) and car.confidence == 0.9
+    assert person.class_name == "person"
+    assert report["labels"] == 2 and report["objects"] == 2 and report["dropped"] == {}

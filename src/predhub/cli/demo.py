@@ -26,10 +26,19 @@ __all__ = ["demo"]
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface the hub listens on.")
 @click.option("--port", default=8470, show_default=True, help="Port the hub listens on.")
 @click.option("--no-serve", is_flag=True, help="Exit after printing the summary instead of serving the hub.")
-def demo(data_dir: Path, host: str, port: int, no_serve: bool) -> None:
+@click.option(
+    "--predictions",
+    type=click.Choice(["detector", "shipped"]),
+    default="detector",
+    show_default=True,
+    help="Where the prediction set comes from: the real SSD detector run now, or the hand-written file.",
+)
+def demo(data_dir: Path, host: str, port: int, no_serve: bool, predictions: str) -> None:
     """Start a hub on SQLite in a local folder with a dataset of real images, its ground truth and a
     prediction set; print a summary, then serve the hub until Ctrl-C."""
     from predhub.demo import run_demo
+    from predhub.demo.detector import DetectorPredictions
+    from predhub.demo.predictions import ShippedPredictions
 
     def ready(hub: LocalHub) -> None:
         url = hub.url
@@ -41,6 +50,9 @@ def demo(data_dir: Path, host: str, port: int, no_serve: bool) -> None:
             host=host,
             port=port,
             serve=not no_serve,
+            predictions=(
+                DetectorPredictions(say=console.print) if predictions == "detector" else ShippedPredictions()
+            ),
             say=lambda line: console.print(f"[dim]{line}[/]"),
             show=console.print,
             on_ready=ready,

@@ -84,11 +84,26 @@ def _print_evaluation(ev: object) -> None:
 @click.option("--dataset", default=None, help="Dataset id or name, when label sets are given by name.")
 @click.option(
     "--kind", type=click.Choice(["detection", "segmentation", "classification"]), default="detection",
-    show_default=True,
+    show_default=True, help="What to compare: objects, painted class maps, or classifications.",
 )  # fmt: skip
-@click.option("--iou-type", type=click.Choice(["bbox", "segm"]), default="bbox", show_default=True)
-@click.option("--confusion-iou", type=float, default=0.5, show_default=True)
-@click.option("--confusion-confidence", type=float, default=0.0, show_default=True)
+@click.option(
+    "--iou-type",
+    type=click.Choice(["bbox", "segm"]),
+    default="bbox",
+    show_default=True,
+    help="Detection: match boxes or masks.",
+)
+@click.option(
+    "--confusion-iou",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="IoU threshold of the stored match status, confusion matrix and disagreement.",
+)
+@click.option(
+    "--confusion-confidence", type=float, default=0.0, show_default=True,
+    help="Predictions below this confidence are left out of the match status and confusion matrix.",
+)  # fmt: skip
 @click.option("--no-wait", is_flag=True, help="Queue the evaluation and return at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON.")
 @hub_options

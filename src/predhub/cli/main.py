@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("predhub.cli.serve", "serve"),
     "datasets": ("predhub.cli.datasets", "datasets"),
     "demo": ("predhub.cli.demo", "demo"),
+    "deployments": ("predhub.cli.deployments", "deployments"),
     "eval": ("predhub.cli.eval", "eval_group"),
     "export": ("predhub.cli.formats", "export_command"),
     "import": ("predhub.cli.formats", "import_command"),

@@ -91,7 +91,13 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--end-time", type=float, help="Videos: stop at this second.")
 @click.option("--max-frames", type=int, help="Videos: at most this many frames.")
 @click.option("--setting", "settings", multiple=True, help="Model setting KEY=VALUE (repeatable).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "gpu"]),
+    default="auto",
+    show_default=True,
+    help="Where the model runs; auto takes a GPU when the framework reports one.",
+)
 @click.option("--allow-url", multiple=True, help="URL prefix INPUT URLs may be fetched from (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per prediction (NDJSON).")
 @hub_options

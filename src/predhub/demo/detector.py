@@ -8,7 +8,7 @@ every uploaded label is valid.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from predhub.core import Ontology
 from predhub.core.serde import label_to_dict
@@ -20,9 +20,19 @@ __all__ = ["DetectorPredictions", "describe"]
 
 
 class DetectorPredictions:
-    def __init__(self, model: str = DEFAULT_DETECTOR, conf: float = 0.4) -> None:
+    """``say`` gets one line per photo: what the detector found there."""
+
+    def __init__(
+        self,
+        model: str = DEFAULT_DETECTOR,
+        conf: float = 0.4,
+        say: Callable[[str], None] | None = None,
+        label_set: str = "predictions",
+    ) -> None:
         self.model = model
         self.conf = conf
+        self.say = say
+        self.label_set = label_set
         self.predictions: list[Prediction] = []
 
     def predict(self, images: Sequence[DemoImage]) -> PredictionRun:
@@ -34,8 +44,12 @@ class DetectorPredictions:
             label_to_dict(p.to_label(sample_key=image.key))
             for p, image in zip(self.predictions, images, strict=True)
         ]
+        if self.say is not None:
+            self.say(f"{handle.name} ({handle.framework.value}, {handle.device}) found:")
+            for line in describe(self.predictions):
+                self.say(f"  {line}")
         return PredictionRun(
-            label_set=handle.name,
+            label_set=self.label_set,
             model_name=handle.name,
             model_version=handle.version,
             labels=labels,

@@ -23,7 +23,8 @@ import orjson
 
 from predhub.core.errors import FieldError
 from predhub.eval._fast_results import scan_box_results
-from predhub.eval._rle import RleColumn, decode_strings, polygons_to_rle, rle_area, rle_to_bbox
+from predhub.eval._rle import RleColumn, decode_strings, rle_area, rle_to_bbox
+from predhub.eval._rle_poly import polygons_to_rle
 
 __all__ = ["CocoGroundTruth", "CocoObjects", "load_coco_gt", "load_coco_results", "read_json"]
 

@@ -25,7 +25,8 @@ import numpy.typing as npt
 from predhub.core.geometry import Box, Polygon
 from predhub.core.label import Label, Object
 from predhub.core.mask import Mask
-from predhub.eval._rle import RleColumn, polygons_to_rle, rle_area, rle_to_bbox
+from predhub.eval._rle import RleColumn, rle_area, rle_to_bbox
+from predhub.eval._rle_poly import polygons_to_rle
 from predhub.eval.coco_data import CocoGroundTruth, CocoObjects
 from predhub.eval.coco_eval import evaluate_coco
 from predhub.eval.coco_params import CocoParams, IouType

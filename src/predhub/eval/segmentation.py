@@ -28,7 +28,7 @@ import numpy.typing as npt
 from predhub.core.geometry import Box, Polygon
 from predhub.core.label import Label
 from predhub.core.mask import Mask
-from predhub.eval._rle import polygons_to_rle
+from predhub.eval._rle_poly import polygons_to_rle
 
 __all__ = [
     "BACKGROUND_CLASS",

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import ijson
 import orjson
@@ -60,8 +61,23 @@ def _lenient(index: int, line: bytes, exc: orjson.JSONDecodeError) -> Record:
 
 
 def iter_json_array(stream: IO[bytes], prefix: str = "item") -> Iterator[Record]:
-    """Items of a JSON array (or of the array at ``prefix``), one at a time."""
-    count = 0
+    """Items of a JSON array (or of the array at ``prefix``), one at a time.
+
+    A top-level array is cut into runs of whole items parsed by orjson (a few times faster than an
+    event parser); any doubt, and every other prefix, goes to ijson, which also locates errors.
+    """
+    if prefix == "item" and _first_byte(stream) == b"[":
+        yield from _iter_array_chunks(stream)
+        return
+    yield from _iter_ijson(stream, prefix)
+
+
+class _Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+def _iter_ijson(stream: _Readable, prefix: str, start: int = 0) -> Iterator[Record]:
+    count = start
     try:
         for item in ijson.items(stream, prefix, use_float=True):
             yield Record(count, item)
@@ -69,6 +85,85 @@ def iter_json_array(stream: IO[bytes], prefix: str = "item") -> Iterator[Record]
     except ijson.JSONError as exc:
         # A broken array cannot be resynchronised: report at the item that failed and stop.
         yield Record(count, None, error=f"invalid JSON: {exc}")
+
+
+_CHUNK = 1 << 18  # bytes per read: the items of one run are what is held at once
+_MAX_PENDING = 64 << 20  # an item this large is left to ijson
+_NEXT_ITEM = re.compile(rb"\s*,\s*\{")
+
+
+def _iter_array_chunks(stream: IO[bytes]) -> Iterator[Record]:
+    """Cut the array after a ``}`` followed by ``, {`` and parse the run before it with orjson.
+
+    A cut inside a string or inside a nested value leaves an unterminated string or unbalanced
+    brackets, so orjson refuses it; a run that parses is therefore exactly a sequence of whole items,
+    and the next item starts at the ``{``. Refused cuts are retried further back, then with more data.
+    """
+    head = stream.read(_CHUNK)
+    start = head.index(b"[") + 1
+    buf = bytearray(head[start:])
+    count = 0
+    eof = False
+    while True:
+        if not eof:
+            chunk = stream.read(_CHUNK)
+            eof = not chunk
+            buf += chunk
+        if eof:
+            body = bytes(buf).rstrip()
+            items = _loads_run(body[:-1]) if body.endswith(b"]") else None
+            if items is None:
+                yield from _iter_ijson(_Joined(b"[" + bytes(buf), stream), "item", count)
+                return
+            for item in items:
+                yield Record(count, item)
+                count += 1
+            return
+        cut = len(buf)
+        for _ in range(4):
+            cut = buf.rfind(b"}", 0, cut)
+            match = _NEXT_ITEM.match(buf, cut + 1) if cut >= 0 else None
+            if cut < 0:
+                break
+            if match is None:
+                continue
+            items = _loads_run(bytes(buf[: cut + 1]))
+            if items is not None:
+                for item in items:
+                    yield Record(count, item)
+                    count += 1
+                del buf[: match.end() - 1]
+                break
+        if len(buf) > _MAX_PENDING:
+            yield from _iter_ijson(_Joined(b"[" + bytes(buf), stream), "item", count)
+            return
+
+
+def _loads_run(run: bytes) -> list[Any] | None:
+    run = run.strip()
+    if not run:
+        return []
+    try:
+        items = orjson.loads(b"[" + run + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    return items if isinstance(items, list) else None
+
+
+class _Joined:
+    """A read()-able of some bytes followed by the rest of a stream (to hand a remainder to ijson)."""
+
+    def __init__(self, first: bytes, rest: IO[bytes]) -> None:
+        self._first = first
+        self._rest = rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self._first:
+            out, self._first = (
+                (self._first, b"") if n < 0 or n >= len(self._first) else (self._first[:n], self._first[n:])
+            )
+            return out
+        return self._rest.read(n)
 
 
 def _first_byte(stream: IO[bytes]) -> bytes:

@@ -12,10 +12,12 @@ import itertools
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
@@ -24,6 +26,7 @@ from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, Retry
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
+from predhub.sdk._files import upload_path
 from predhub.sdk._models import (
     Blob,
     ChunkResult,
@@ -361,6 +364,68 @@ class AsyncClient(BaseClient):
         )
         return result
 
+    # --- deployments (predhub.models.connect wraps the sync Client) ---
+
+    async def create_deployment(
+        self, model: str, *, device: str = "auto", reuse: bool = False
+    ) -> dict[str, Any]:
+        """Start ``model`` (a bundled model's name or a checkpoint path on the hub) in a worker process."""
+        return await self._send(api.create_deployment(model, device, reuse))
+
+    async def get_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return await self._send(api.get_deployment(deployment_id))
+
+    async def list_deployments(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await self._send(api.list_deployments()))["items"]
+        return items
+
+    async def stop_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return await self._send(api.deployment_action(deployment_id, "stop"))
+
+    async def restart_deployment(self, deployment_id: int) -> dict[str, Any]:
+        return await self._send(api.deployment_action(deployment_id, "restart"))
+
+    async def delete_deployment(self, deployment_id: int) -> None:
+        await self._send(api.delete_deployment(deployment_id))
+
+    async def deployment_logs(self, deployment_id: int, *, tail: int = 200) -> list[str]:
+        lines: list[str] = (await self._send(api.deployment_logs(deployment_id, tail)))["lines"]
+        return lines
+
+    async def predict_image(self, deployment_id: int, image: bytes, **params: Any) -> dict[str, Any]:
+        """One image's prediction from a deployment: objects and classifications in label JSON."""
+        return await self._send(
+            api.predict_image(deployment_id, image, {k: v for k, v in params.items() if v is not None})
+        )
+
+    async def predict_dataset(
+        self,
+        deployment_id: int,
+        dataset: DatasetRef,
+        *,
+        label_set: LabelSetRef | str | None = None,
+        upload: str = "create",
+        sample_ids: Sequence[int] | None = None,
+        prelabel: bool = False,
+        conf: float | None = None,
+        classes: Sequence[str] | None = None,
+        img_size: int | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Queue a job in which the hub runs the deployment over the dataset's samples (or
+        ``sample_ids``) and writes the labels into ``label_set`` (``upload``: create, append,
+        replace, iou_merge); follow it with :meth:`wait_job`."""
+        body: dict[str, Any] = {"dataset_id": ref_id(dataset), "upload": upload, "prelabel": prelabel}
+        if label_set is not None:
+            body["label_set"] = label_set if isinstance(label_set, str) else ref_id(label_set)
+        optional = {"sample_ids": sample_ids, "conf": conf, "classes": classes, "img_size": img_size}
+        body.update(
+            {k: list(v) if isinstance(v, Sequence) else v for k, v in optional.items() if v is not None}
+        )
+        if settings is not None:
+            body["settings"] = dict(settings)
+        return await self._send(api.predict_dataset(deployment_id, body))
+
     # --- upload jobs -------------------------------------------------------------------------------
 
     async def upload_labels(
@@ -449,15 +514,60 @@ class AsyncClient(BaseClient):
     ) -> Job:
         """:meth:`predhub.Client.import_file`, awaited."""
 
-        async def chunks() -> AsyncIterator[bytes]:
-            with open(path, "rb") as stream:
-                while chunk := await asyncio.to_thread(stream.read, 1 << 20):
-                    yield chunk
+        with upload_path(path) as upload:
 
-        job = await self._send(
-            api.import_file(ref_id(label_set), chunks(), format, mode, on_conflict, options)
-        )
+            async def chunks() -> AsyncIterator[bytes]:
+                with open(upload, "rb") as stream:
+                    while chunk := await asyncio.to_thread(stream.read, 1 << 20):
+                        yield chunk
+
+            job = await self._send(
+                api.import_file(ref_id(label_set), chunks(), format, mode, on_conflict, options)
+            )
         return await self.wait_job(job.id, timeout=timeout) if wait else job
+
+    async def create_dataset_from_file(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        image_root: str | None = None,
+        description: str | None = None,
+    ) -> Dataset:
+        """:meth:`predhub.Client.create_dataset_from_file`, awaited."""
+        from predhub.formats.ontologies import derive_ontology, samples_from_file
+
+        source = Path(path)
+        ontology = await asyncio.to_thread(derive_ontology, source, format)
+        dataset = await self.create_dataset(name, ontology, description=description)
+        await self.add_samples(
+            dataset, await asyncio.to_thread(samples_from_file, source, format, image_root)
+        )
+        return await self.get_dataset(dataset.id)
+
+    async def export(
+        self,
+        label_set: LabelSetRef,
+        path: str | os.PathLike[str],
+        *,
+        format: str,
+        options: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`predhub.Client.export`, awaited."""
+        params = {"format": format}
+        if options:
+            params["options"] = orjson.dumps(dict(options)).decode()
+        url = f"{self._api}/label-sets/{ref_id(label_set)}/export"
+        async with self._http.stream("GET", url, params=params, headers=self._headers) as response:
+            if response.is_error:
+                await response.aread()
+                raise self._error(response)
+            with open(path, "wb") as out:
+                async for chunk in response.aiter_bytes(1 << 20):
+                    out.write(chunk)
+            report: dict[str, Any] = orjson.loads(response.headers.get("x-predhub-export-report", "{}"))
+        return report
 
     async def post_records(
         self,

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import itertools
 import os
-import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -30,6 +27,7 @@ from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, Retry
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
+from predhub.sdk._files import upload_path
 from predhub.sdk._models import (
     Blob,
     ChunkResult,
@@ -62,22 +60,6 @@ from predhub.sdk._types import (
 __all__ = ["Client"]
 
 T = TypeVar("T")
-
-
-@contextmanager
-def _upload_file(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """The file to send: the file itself, or a folder (YOLO, VOC, Supervisely) zipped to a temp file."""
-    source = Path(path)
-    if not source.is_dir():
-        yield source
-        return
-    with tempfile.TemporaryDirectory(prefix="predhub-") as tmp:
-        archive = Path(tmp) / "upload.zip"
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-            for file in sorted(source.rglob("*")):
-                if file.is_file():
-                    out.write(file, file.relative_to(source).as_posix())
-        yield archive
 
 
 class Client(BaseClient):
@@ -516,7 +498,7 @@ class Client(BaseClient):
         yolo, voc; per-sample formats as a zip) into a label set. The file is streamed to the hub and
         imported by a job; with ``wait`` the finished job is returned (its ``result`` is the report,
         its ``error`` lists the rejected records of a failed strict import)."""
-        with _upload_file(path) as upload, open(upload, "rb") as stream:
+        with upload_path(path) as upload, open(upload, "rb") as stream:
             chunks = iter(lambda: stream.read(1 << 20), b"")
             job = self._send(api.import_file(ref_id(label_set), chunks, format, mode, on_conflict, options))
         return self.wait_job(job.id, timeout=timeout) if wait else job

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["read_labels"]
+__all__ = ["read_labels", "upload_path"]
 
 
 @contextmanager
@@ -61,3 +63,19 @@ def _decode(data: bytes, path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             except orjson.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{number}: not valid JSON: {exc}") from exc
     return records
+
+
+@contextmanager
+def upload_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """The file to send: the file itself, or a folder (YOLO, VOC, Supervisely) zipped to a temp file."""
+    source = Path(path)
+    if not source.is_dir():
+        yield source
+        return
+    with tempfile.TemporaryDirectory(prefix="predhub-") as tmp:
+        archive = Path(tmp) / "upload.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+            for file in sorted(source.rglob("*")):
+                if file.is_file():
+                    out.write(file, file.relative_to(source).as_posix())
+        yield archive

@@ -52,6 +52,7 @@ def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
     """Serve a hub until interrupted (what ``predhub serve`` and ``python -m predhub.server`` run)."""
     settings = settings or Settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl." on every start
     prepare(settings)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False)

@@ -6,7 +6,9 @@ exist (404), so ids reveal nothing across workspaces.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from typing import Any
+
+from sqlalchemy import Connection, Select, select
 
 from predhub.services.auth import User
 from predhub.services.errors import NotFound
@@ -16,7 +18,7 @@ from predhub.store.schema import datasets, label_sets, memberships, samples, upl
 __all__ = ["dataset_row", "label_set_row", "member_of", "sample_row", "upload_row"]
 
 
-def member_of(user: User):  # type: ignore[no-untyped-def]
+def member_of(user: User) -> Select[Any]:
     """A subquery of the workspace ids the user is a member of."""
     return select(memberships.c.workspace_id).where(memberships.c.user_id == user.id)
 

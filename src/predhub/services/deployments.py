@@ -34,7 +34,8 @@ __all__ = ["MAX_RESTARTS", "Supervisor", "Unavailable"]
 
 log = logging.getLogger("predhub.deployments")
 
-MAX_RESTARTS = 5
+MAX_RESTARTS = 5  # crashes in a row; a worker that ran HEALTHY_AFTER seconds starts a new streak
+HEALTHY_AFTER = 60.0
 POLL_SECONDS = 0.25
 
 
@@ -75,6 +76,7 @@ class _Child:
     process: subprocess.Popen[bytes]
     ready: Path
     started: bool = False  # the worker loaded its model and listened at least once
+    started_at: float = 0.0
 
 
 class Supervisor:
@@ -84,6 +86,7 @@ class Supervisor:
         self.db = db
         self.folder = data_dir / "deployments"
         self._children: dict[int, _Child] = {}
+        self._streak: dict[int, int] = {}  # deployment id -> crashes in a row
         self._pending: dict[int, float] = {}  # deployment id -> when to (re)start it
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -204,7 +207,8 @@ class Supervisor:
             child = self._children.pop(deployment_id, None)
             if child is not None:
                 _terminate(child.process)
-            self._set(deployment_id, desired="running", status="starting", restarts=0, error=None, port=None)
+            self._set(deployment_id, desired="running", status="starting", error=None, port=None)
+            self._streak.pop(deployment_id, None)
             self._pending[deployment_id] = 0.0
         return self.get(user, deployment_id)
 
@@ -282,6 +286,7 @@ class Supervisor:
                 info = json.loads(child.ready.read_text())
                 child.ready.unlink()
                 child.started = True
+                child.started_at = time.monotonic()
                 # ``error`` keeps the last crash's reason for the user to read; restart() clears it.
                 self._set(deployment_id, status="running", port=info["port"], info=info)
             return
@@ -298,13 +303,16 @@ class Supervisor:
             self._set(deployment_id, status="failed", pid=None, port=None, error=error)
             log.error("deployment %s could not start: %s", deployment_id, error)
             return
-        if restarts > MAX_RESTARTS:
-            self._set(deployment_id, status="failed", pid=None, port=None, restarts=restarts - 1, error=error)
+        healthy = time.monotonic() - child.started_at > HEALTHY_AFTER
+        streak = 1 if healthy else self._streak.get(deployment_id, 0) + 1
+        self._streak[deployment_id] = streak
+        if streak > MAX_RESTARTS:
+            self._set(deployment_id, status="failed", pid=None, port=None, error=error)
             log.error("deployment %s failed: %s", deployment_id, error)
             return
         self._set(deployment_id, status="restarting", pid=None, port=None, restarts=restarts, error=error)
         # Back off a little more after each crash in a row.
-        self._pending[deployment_id] = time.monotonic() + min(0.5 * 2 ** (restarts - 1), 8.0)
+        self._pending[deployment_id] = time.monotonic() + min(0.5 * 2 ** (streak - 1), 8.0)
 
     def _loop(self) -> None:
         while not self._stop.wait(POLL_SECONDS):

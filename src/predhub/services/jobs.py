@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from predhub.services import access, evaluation_job, imports, prediction_jobs, sample_sizes
 from predhub.services.auth import User
@@ -37,7 +37,7 @@ def _describe(row: Record) -> dict[str, Any]:
     }
 
 
-def _visible(user: User):  # type: ignore[no-untyped-def]
+def _visible(user: User) -> ColumnElement[bool]:
     # Jobs without a workspace (hub maintenance) are the admins'.
     if user.is_admin:
         return or_(jobs.c.workspace_id.in_(access.member_of(user)), jobs.c.workspace_id.is_(None))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from predhub.services import access
 from predhub.services.auth import User
@@ -287,14 +287,6 @@ def list_samples(
         ).all()
     page = page_of(rows, limit, lambda r: int(r.id))
     return Page([sample_from_row(r) for r in page.items], page.next_cursor)
-
-
-def count(conn: Connection, dataset_id: int) -> int:
-    return int(
-        conn.execute(
-            select(func.count()).select_from(samples).where(samples.c.dataset_id == dataset_id)
-        ).scalar_one()
-    )
 
 
 def image_of(db: Database, user: User, sample_id: int, store: SampleStore) -> ImageSource:
