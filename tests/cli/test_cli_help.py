@@ -35,9 +35,8 @@ def test_every_command_the_readme_shows_exists() -> None:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    shown = {line.split()[1] for line in readme.splitlines() if line.startswith("predhub ")}
+    assert shown <= set(COMMANDS), f"the README shows commands that do not exist: {shown - set(COMMANDS)}"
     section = readme.split("## CLI", 1)[1]
-    shown = {line.split()[1] for line in section.splitlines() if line.startswith("predhub ")}
-    assert shown, "the README's CLI section shows no command"
-    assert shown <= set(COMMANDS), shown - set(COMMANDS)
-    for name in CLIENT_COMMANDS:
+    for name in ("datasets", "demo", "jobs", "label-sets", "serve", "upload"):
         assert f"predhub {name}" in section, f"the README's CLI section does not show `predhub {name}`"
