@@ -117,3 +117,14 @@ def test_openlabel_errors_name_the_field(mutate, field: str) -> None:  # type: i
     options = ImportOptions(ontology=Ontology.from_dict({"objects": [{"name": "Car", "kind": "box"}]}))
     list(import_records(get_format("openlabel"), [Record(0, doc)], options, mode="partial", report=report))
     assert [e.field for e in report.errors] == [field]
+
+
+def test_label_studio_task_with_two_predictions_warns_that_they_merge() -> None:
+    tasks = json.loads((FIXTURES / "labelstudio_seed.json").read_text())
+    task = tasks[0]
+    task["predictions"].append({**task["predictions"][0], "model_version": "other"})
+    report = ImportReport("labelstudio")
+    (label,) = import_records(get_format("labelstudio"), [Record(0, task)], ImportOptions(), report=report)
+    assert len(label.objects) == 8
+    assert [w.field for w in report.warnings] == ["predictions"]
+    assert "merged into one label" in report.warnings[0].message

@@ -91,7 +91,14 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
         raise FieldError(source, "must be a list")
     if not predictions:
         return [Parsed(Label(key))]
-    return [_parse_prediction(p, f"{source}[{i}]", key, options) for i, p in enumerate(predictions)]
+    parsed = [_parse_prediction(p, f"{source}[{i}]", key, options) for i, p in enumerate(predictions)]
+    if len(parsed) > 1:
+        # One label set holds one label per sample: several predictions of a task are merged into it.
+        versions = sorted({p.model_version or "" for p in parsed})
+        parsed[0].warnings.append(
+            (source, f"{len(parsed)} {source} (model versions {versions}) merged into one label")
+        )
+    return parsed
 
 
 def _parse_prediction(pred: Any, path: str, key: str, options: ImportOptions) -> Parsed:

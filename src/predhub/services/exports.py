@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from predhub.core import Label, Ontology
+from predhub.core import Box, Label, Object, Ontology
 from predhub.core.serde import label_from_dict
 from predhub.formats import ExportOptions, ExportReport, Framing, export_file, get_format
 from predhub.formats.registry import UnknownFormat
@@ -51,7 +51,24 @@ def _labels(db: Database, label_set_id: int) -> Iterator[Label]:
             wire = read_labels(conn, label_set_id, list(rows))
         last = rows[-1].id
         for record in wire:
-            yield label_from_dict(record)
+            yield _label(record)
+
+
+_PLAIN_BOX = frozenset({"class", "box", "confidence", "id"})
+
+
+def _label(record: dict[str, Any]) -> Label:
+    """A stored label to the neutral model. The store's rows were validated on the way in, so plain
+    boxes (most of a detector's output) are built directly; anything else goes through the core's
+    parser, which knows every geometry."""
+    objects = record["objects"]
+    if not all(_PLAIN_BOX.issuperset(o) and "box" in o for o in objects):
+        return label_from_dict(record)
+    label = label_from_dict({**record, "objects": []})
+    label.objects = [
+        Object(o["class"], Box(*o["box"]), o.get("confidence", 1.0), id=o.get("id")) for o in objects
+    ]
+    return label
 
 
 def _context(
