@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +16,13 @@ if TYPE_CHECKING:
     from predhub.demo.hub import LocalHub
 
 __all__ = ["demo"]
+
+
+def _has_display() -> bool:
+    # A headless server has no browser to open; only try where a desktop session is there.
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 @click.command()
@@ -43,6 +53,8 @@ def demo(data_dir: Path, host: str, port: int, no_serve: bool, predictions: str)
     def ready(hub: LocalHub) -> None:
         url = hub.url
         console.print(f"\nserving the hub at [bold]{url}[/] (API docs: {url}/api/v1/docs) - Ctrl-C to stop")
+        if _has_display():
+            webbrowser.open(url)  # the gallery; the local admin is logged in automatically
 
     try:
         run_demo(

@@ -10,9 +10,18 @@ from predhub.demo.hub import LocalHub, local_hub
 from predhub.demo.images import DemoImage, demo_images
 from predhub.demo.predictions import PredictionSource, ShippedPredictions, load_data
 from predhub.demo.summary import DatasetSummary, summarize
-from predhub.sdk import Client, Dataset, LabelSetKind, NewSample, NotFound, UploadJob, UploadStatus
+from predhub.sdk import (
+    Client,
+    Dataset,
+    Evaluation,
+    LabelSetKind,
+    NewSample,
+    NotFound,
+    UploadJob,
+    UploadStatus,
+)
 
-__all__ = ["DATASET_NAME", "populate", "run_demo"]
+__all__ = ["DATASET_NAME", "evaluate", "populate", "run_demo"]
 
 DATASET_NAME = "skimage-demo"
 DESCRIPTION = "Photographs that ship with scikit-image, with hand-placed ground truth boxes."
@@ -66,6 +75,22 @@ def populate(
     return dataset
 
 
+def evaluate(client: Client, dataset: Dataset, say: Callable[[str], None] = lambda _: None) -> Evaluation:
+    """Measure the demo's prediction set against its ground truth on the hub (COCO protocol)."""
+    sets = list(client.list_label_sets(dataset))
+    truth = next(ls for ls in sets if ls.kind is LabelSetKind.GROUND_TRUTH)
+    preds = next(ls for ls in sets if ls.kind is LabelSetKind.PREDICTIONS)
+    ev = client.create_evaluation(truth, preds, name=f"{preds.name} vs {truth.name}", timeout=300)
+    if ev.status != "done" or ev.summary is None:
+        raise RuntimeError(f"the demo's evaluation ended {ev.status}: {ev.error}")
+    s = ev.summary
+    say(f"{preds.name} against {truth.name}: AP {s['AP']:.3f}, AP50 {s['AP50']:.3f}, AR100 {s['AR100']:.3f}")
+    worst = [w for w in client.evaluation_samples(ev.id) if w.disagreement > 0][:3]
+    if worst:
+        say("most disagreement: " + ", ".join(f"{w.key} ({w.fp} FP, {w.fn} FN)" for w in worst))
+    return ev
+
+
 def run_demo(
     data_dir: Path,
     *,
@@ -85,7 +110,11 @@ def run_demo(
         with Client(hub.url, hub.token) as client:
             dataset = populate(client, images, predictions or ShippedPredictions(), say)
             summary = summarize(client, dataset)
-        show(summary)
+            show(summary)
+            evaluation = evaluate(client, dataset, say)
+        say(
+            f"gallery: {hub.url}/#/datasets/{dataset.id}  evaluation: {hub.url}/#/evaluations/{evaluation.id}"
+        )
         if serve:
             on_ready(hub)
             hub.serve_forever()
