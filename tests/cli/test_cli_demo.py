@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -74,32 +75,36 @@ def test_demo_serves_until_interrupted(in_tmp: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, b"")), daemon=True)
+    reader.start()
     try:
-        # readiness wait (not a speed assertion): the hub answers once the demo has filled it
-        deadline = time.monotonic() + 120
+        # readiness wait (not a speed assertion): the demo says when it serves, after filling the hub
+        deadline = time.monotonic() + 180
         while process.poll() is None and time.monotonic() < deadline:
-            if (in_tmp / "config.json").exists():
-                try:
-                    token = json.loads((in_tmp / "config.json").read_text())["token"]
-                    with Client(f"http://127.0.0.1:{port}", token) as client:
-                        dataset = client.get_dataset_by_name("skimage-demo")
-                        names = {s.name for s in client.list_label_sets(dataset)}
-                        if names == {"ground-truth", "predictions"}:
-                            sample_id = next(iter(client.list_samples(dataset))).id
-                            break
-                except Exception:
-                    pass
+            if any(b"Ctrl-C to stop" in line for line in lines):
+                break
             time.sleep(0.2)
-        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+        assert process.poll() is None, b"".join(lines).decode()
+        token = json.loads((in_tmp / "config.json").read_text())["token"]
+        with Client(f"http://127.0.0.1:{port}", token) as client:
+            dataset = client.get_dataset_by_name("skimage-demo")
+            assert {s.name for s in client.list_label_sets(dataset)} == {"ground-truth", "predictions"}
+            assert [ev.status for ev in client.list_evaluations(dataset)] == ["done"]
+            sample_id = next(iter(client.list_samples(dataset))).id
         image = httpx.get(
             f"http://127.0.0.1:{port}/api/v1/samples/{sample_id}/image",
             headers={"Authorization": f"Bearer {token}"},
         )
         assert image.status_code == 200 and len(image.content) > 10_000
+        page = httpx.get(f"http://127.0.0.1:{port}/")
+        assert page.status_code == 200 and "predhub" in page.text
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
-        output = process.stdout.read().decode() if process.stdout else ""
-        assert "Ctrl-C to stop" in output
+        reader.join(timeout=10)
+        output = b"".join(lines).decode()
+        assert "AP50" in output and "gallery: http://127.0.0.1:" in output
     finally:
         if process.poll() is None:
             process.kill()
