@@ -10,7 +10,9 @@ const fmt = (v) => (v == null || v < 0 ? "–" : Number(v).toFixed(3));
 
 function prCurves(curves) {
   const size = 260, pad = 30;
-  const lines = Object.entries(curves).map(([name, c], i) => {
+  // A class without detections has no curve (pycocotools' -1 or all zeros): leave it out.
+  const drawn = Object.entries(curves).filter(([, c]) => c.precision.some((p) => p > 0));
+  const lines = drawn.map(([name, c], i) => {
     const pts = c.recall.map((r, j) => `${pad + r * size},${pad + (1 - Math.max(c.precision[j], 0)) * size}`).join(" ");
     return `<polyline points="${pts}" fill="none" stroke="${colorFor(i)}" stroke-width="2"><title>${escapeHtml(name)}</title></polyline>
       <text x="${size + pad + 8}" y="${pad + 14 * i}" fill="${colorFor(i)}">${escapeHtml(name)}</text>`;
