@@ -50,7 +50,7 @@ def validate_object(
         errors.append(
             FieldError(kind.value, f"class {cls.name!r} is drawn as {cls.kind.value}, not {kind.value}")
         )
-    errors.extend(_check_geometry(obj.geometry, width, height))
+    errors.extend(check_geometry(obj.geometry, width, height))
     if not (0.0 <= obj.confidence <= 1.0):
         errors.append(FieldError("confidence", "must be between 0 and 1"))
     errors.extend(
@@ -63,10 +63,6 @@ def check_geometry(
     geometry: Geometry, width: int | None = None, height: int | None = None
 ) -> list[FieldError]:
     """The checks that need no ontology: finite numbers, sizes, point counts, inside the image."""
-    return _check_geometry(geometry, width, height)
-
-
-def _check_geometry(geometry: Geometry, width: int | None, height: int | None) -> list[FieldError]:
     errors: list[FieldError] = []
     points: np.ndarray
     if isinstance(geometry, Box):

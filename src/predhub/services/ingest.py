@@ -35,7 +35,6 @@ __all__ = [
     "Prepared",
     "SampleInfo",
     "Unparseable",
-    "object_rows",
     "prepare",
 ]
 
@@ -276,11 +275,6 @@ def _object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ..
             )
         )
     return rows
-
-
-def object_rows(label: Label, ls_id: int, sample_id: int) -> list[tuple[Any, ...]]:
-    """The ``objects`` rows of an already validated neutral label (used by format imports)."""
-    return _object_rows(label, ls_id, sample_id)
 
 
 def add_label(out: Prepared, label: Label, ls_id: int, sample_id: int, record: int | None = None) -> None:
