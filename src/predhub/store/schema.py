@@ -202,12 +202,11 @@ objects = Table(
         ondelete="CASCADE",
         name="fk_objects_label",
     ),
+    # The only index besides the primary key: evaluation and review read a label's objects by
+    # (label_set_id, sample_id). Every index on this table costs ingest speed, so there is none on
+    # the class (per-sample class counts and top confidences live in label_class_stats, which search
+    # reads) nor on the bounds (a B-tree on x0 cannot answer a 2-D region query; an R*Tree can).
     UniqueConstraint("label_set_id", "sample_id", "position", name="uq_objects_label_position"),
-    # A label set's objects of one class in one index range. Kept to (label_set_id, class): adding
-    # confidence scatters the inserts and costs a third of ingest speed; per-sample class counts and
-    # top confidences live in label_class_stats. The bounds get no B-tree: one on x0 cannot answer a
-    # 2-D region query, and every index on this table costs ingest speed (an R*Tree can serve regions).
-    Index("ix_objects_class", "label_set_id", "class"),
 )
 
 upload_jobs = Table(
