@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from sqlalchemy import (
@@ -107,6 +107,8 @@ class _Compiler:
     def __init__(self, scope: SearchScope) -> None:
         self.scope = scope
         self.joins: list[tuple[FromClause, ColumnElement[bool]]] = []
+        # The join of the last class-count sort key (see SortedSearch.by_class_count).
+        self.count_join: tuple[Any, ColumnElement[bool]] | None = None
 
     def fail(self, position: int, message: str) -> QuerySyntaxError:
         return QuerySyntaxError(self.scope.query_text, position, message)
@@ -241,24 +243,30 @@ class _Compiler:
         if tail not in ((), ("confidence",)):
             raise self.sort_fail(key, f"unknown sort key {'.'.join(key.field)!r}")
         stats = label_class_stats.alias()
-        self.joins.append(
-            (
-                stats,
-                and_(
-                    stats.c.label_set_id == ls_id, stats.c.sample_id == samples.c.id, stats.c["class"] == cls
-                ),
-            )
-        )
-        return func.coalesce(stats.c.max_confidence, _LOWEST) if tail else func.coalesce(stats.c.count, 0)
+        on = and_(stats.c.label_set_id == ls_id, stats.c.sample_id == samples.c.id, stats.c["class"] == cls)
+        self.joins.append((stats, on))
+        if tail:
+            return func.coalesce(stats.c.max_confidence, _LOWEST)
+        self.count_join = (stats, on)
+        return func.coalesce(stats.c.count, 0)
+
+
+Phase = Literal["present", "absent"]
 
 
 @dataclass(frozen=True, slots=True)
 class SortedSearch:
     """A query ready to run: ``select`` gives the matching sample rows in order, with the sort values
-    as extra columns ``sort_0 ...`` for the next cursor."""
+    as extra columns ``sort_0 ...`` for the next cursor.
+
+    ``by_class_count``: the sort is one class count alone. Such a page is cheaper in two phases
+    (:func:`compile_search`'s ``phase``): the samples that have the class, walked in count order along
+    ``ix_label_class_stats_count``, and the samples that have none, walked in id order; both stop
+    after one page instead of sorting the whole dataset."""
 
     statement: Select[Any]
     sort_count: int
+    by_class_count: bool = False
 
 
 def encode_search_cursor(values: Sequence[Any]) -> str:
@@ -282,25 +290,43 @@ def compile_search(
     *,
     after: Sequence[Any] | None = None,
     limit: int = 100,
+    phase: Phase | None = None,
 ) -> SortedSearch:
     """Build the SELECT for one page: samples of the dataset matching ``query``, ordered by ``sort``
-    then id, starting after the sort values ``after`` (from the previous page's last row)."""
+    then id, starting after the sort values ``after`` (from the previous page's last row).
+
+    ``phase`` (only for a ``by_class_count`` sort): ``"present"`` selects the samples whose label has
+    the class, ``"absent"`` those whose count is 0, each in the sort's order."""
     compiler = _Compiler(scope)
     where: list[ColumnElement[bool]] = [samples.c.dataset_id == scope.dataset_id]
     if query is not None:
         where.append(compiler.condition(query))
     keys = [(compiler.sort_value(k), k.descending) for k in sort if k.field != ("id",)]
+    by_class_count = len(sort) == 1 and compiler.count_join is not None
     id_desc = next((k.descending for k in sort if k.field == ("id",)), keys[-1][1] if keys else False)
     keys.append((samples.c.id, id_desc))
+    source: FromClause = samples
+    if phase is not None:
+        if not by_class_count or compiler.count_join is None:
+            raise ValueError("a phase needs a sort by one class count")
+        stats, on = compiler.count_join
+        compiler.joins.remove(compiler.count_join)
+        if phase == "present":
+            # Order by the stats row's own columns, so the index (label_set_id, class, count) with its
+            # primary-key tail (sample_id) delivers the rows already sorted.
+            source = source.join(stats, on)
+            keys = [(stats.c.count, id_desc), (stats.c.sample_id, id_desc)]
+        else:
+            where.append(not_(exists().where(on)))
+            keys = [(literal(0), id_desc), (samples.c.id, id_desc)]
     if after is not None:
         where.append(_after(keys, after))
-    source: FromClause = samples
     for table, on in compiler.joins:
         source = source.outerjoin(table, on)
     columns: list[Any] = [samples, *(value.label(f"sort_{i}") for i, (value, _) in enumerate(keys))]
     order = [value.desc() if desc else value.asc() for value, desc in keys]
     statement = select(*columns).select_from(source).where(*where).order_by(*order).limit(limit)
-    return SortedSearch(statement, len(keys))
+    return SortedSearch(statement, len(keys), by_class_count)
 
 
 def _after(keys: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[Any]) -> ColumnElement[bool]:

@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from predhub.search import QuerySyntaxError, parse_query, parse_sort
+from predhub.search import Query, QuerySyntaxError, SortKey, parse_query, parse_sort
 from predhub.search.sql import (
+    Phase,
     SearchScope,
     SortKeyError,
     compile_search,
@@ -81,14 +82,19 @@ def search_samples(
         try:
             probe = compile_search(scope, parsed, keys, limit=limit + 1)
             after = decode_search_cursor(cursor, probe.sort_count) if cursor else None
-            compiled = compile_search(scope, parsed, keys, after=after, limit=limit + 1) if after else probe
+            if probe.by_class_count:
+                rows = _by_class_count(conn, scope, parsed, keys, after, limit + 1)
+            else:
+                compiled = (
+                    compile_search(scope, parsed, keys, after=after, limit=limit + 1) if after else probe
+                )
+                rows = list(conn.execute(compiled.statement).all())
         except SortKeyError as exc:
             raise _syntax_error("sort", exc) from None
         except QuerySyntaxError as exc:
             raise _syntax_error("q", exc) from None
         except ValueError as exc:
             raise Invalid.field("cursor", str(exc)) from None
-        rows = conn.execute(compiled.statement).all()
         more = len(rows) > limit
         rows = rows[:limit]
         hits = [sample_from_row(r).to_dict() for r in rows]
@@ -98,8 +104,32 @@ def search_samples(
     next_cursor = None
     if more and rows:
         last = rows[-1]._mapping
-        next_cursor = encode_search_cursor([last[f"sort_{i}"] for i in range(compiled.sort_count)])
+        next_cursor = encode_search_cursor([last[f"sort_{i}"] for i in range(probe.sort_count)])
     return Page(hits, next_cursor)
+
+
+def _by_class_count(
+    conn: Any,
+    scope: SearchScope,
+    query: Query | None,
+    keys: list[SortKey],
+    after: list[Any] | None,
+    limit: int,
+) -> list[Any]:
+    """A page sorted by one class count, in two phases: samples that have the class (in count order)
+    and samples that have none (count 0, in id order); descending puts the first phase first. The
+    cursor's count says which phase the previous page ended in."""
+    phases: list[Phase] = ["present", "absent"] if keys[0].descending else ["absent", "present"]
+    if after is not None:
+        phases = phases[phases.index("absent" if after[0] == 0 else "present") :]
+    rows: list[Any] = []
+    for phase in phases:
+        compiled = compile_search(scope, query, keys, after=after, limit=limit - len(rows), phase=phase)
+        rows += conn.execute(compiled.statement).all()
+        if len(rows) >= limit:
+            break
+        after = None  # the next phase starts at its beginning
+    return rows
 
 
 def _attach_labels(conn: Any, hits: list[SearchHit], label_set_ids: list[int]) -> None:
