@@ -31,10 +31,11 @@ from typing import Any
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.hub_process import HubProcess
 
 import predhub
-from hub_process import HubProcess
 
 LABEL_STUDIO_BOXES_PER_S = 5500  # issue 3: Label Studio's measured bulk import, ~5,000-6,000 boxes/s
 CLASSES = [f"class-{i}" for i in range(10)]

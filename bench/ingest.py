@@ -29,81 +29,19 @@ import io
 import json
 import os
 import pstats
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.hub_process import HubProcess, postgres_database
 
 import predhub
 
-SRC = Path(__file__).resolve().parents[1] / "src"
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ONTOLOGY = {"objects": [{"name": f"class-{i}", "kind": "box"} for i in range(10)]}
 REFERENCE_BOXES_PER_S = {"label_studio_bulk_import": 5500, "fiftyone_add_samples": 1500}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    import psycopg
-
-    name = f"predhub_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
-def _hub(folder: Path, database_url: str | None) -> Iterator[tuple[str, str, int]]:
-    """A hub subprocess; yields (url, token, pid)."""
-    port = _free_port()
-    config = folder / "config.json"
-    args = [sys.executable, "-m", "predhub.server", "--data-dir", str(folder / "data"), "--port", str(port)]
-    if database_url:
-        args += ["--database-url", database_url]
-    env = {**os.environ, "PREDHUB_CONFIG": str(config), "PYTHONPATH": str(SRC)}
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"hub did not start:\n{(folder / 'server.log').read_text()}")
-            try:
-                token = json.loads(config.read_text())["token"]
-                if httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).is_success:
-                    break
-            except (OSError, ValueError, KeyError, httpx.TransportError):
-                pass
-            time.sleep(0.05)
-        yield url, token, process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -198,9 +136,12 @@ def bench_backend(
     total_boxes = samples * boxes
     with (
         tempfile.TemporaryDirectory(prefix=f"predhub-bench-{name}-") as tmp,
-        _hub(Path(tmp), database_url) as (url, token, server_pid),
-        predhub.Client(url, token) as client,
+        HubProcess(Path(tmp), database_url) as hub,
+        predhub.Client(hub.url, hub.token) as client,
     ):
+        token = hub.token
+        assert hub.process is not None
+        server_pid = hub.process.pid
         dataset = client.create_dataset(f"bench-{name}", ONTOLOGY)
         records = [
             {
@@ -314,7 +255,7 @@ def main() -> None:
                 args.profile,
             )
         else:
-            with _postgres_database() as url:
+            with postgres_database() as url:
                 figures = bench_backend(
                     "postgres",
                     url,

@@ -23,9 +23,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.hub_process import HubProcess
+
 import predhub
-from hub_process import HubProcess
 
 CLASSES = ["car", "person", "bus", "truck", "bike", "dog", "cat", "sign", "light", "tree"]
 WEIGHTS = np.array([30, 20, 5, 5, 5, 5, 5, 10, 10, 5]) / 100
