@@ -171,3 +171,21 @@ def test_evaluation_view_and_outcomes(
     keys = page.locator(".tile").evaluate_all("ts => ts.map(t => t.dataset.sampleKey)")
     assert "astronaut.png" in keys
     assert "coffee.png" not in keys
+
+
+def test_sort_by_disagreement_pages_in_score_order(api: httpx.Client, photos: dict[str, Any]) -> None:
+    ev = _evaluate(api, photos)
+    rows = api.get(f"/evaluations/{ev['id']}/samples", params={"limit": 100}).json()["items"]
+    score = {r["key"]: r["disagreement"] for r in rows}
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"sort": "ssd.disagreement:desc", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.get(f"/datasets/{photos['dataset']}/samples", params=params).json()
+        seen += [s["key"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(photos["samples"])
+    values = [score.get(k, float("-inf")) for k in seen]
+    assert values == sorted(values, reverse=True)

@@ -121,6 +121,17 @@ def test_sort_and_pages(api: httpx.Client, dataset: dict[str, Any]) -> None:
         assert _all_pages(api, dataset, sort="ground-truth.car:desc", limit=limit) == desc
         assert _all_pages(api, dataset, sort="ground-truth.car", limit=limit) == desc[::-1]
     assert keys(api, dataset, q="preds.car:=0", sort="preds.car:desc") == ["s8", "s6", "s4", "s2", "s0"]
+    # label-level keys too: samples with a value first (in the key's order), then the rest by id
+    odd_then_even = ["s9", "s7", "s5", "s3", "s1", "s8", "s6", "s4", "s2", "s0"]
+    for sort in ("preds.objects:desc", "preds.confidence:desc"):
+        for limit in (2, 3, 10):
+            assert _all_pages(api, dataset, sort=sort, limit=limit) == odd_then_even
+            assert (
+                _all_pages(api, dataset, sort=sort.removesuffix(":desc"), limit=limit) == odd_then_even[::-1]
+            )
+    by_id_desc = [f"s{i}" for i in range(9, -1, -1)]
+    assert _all_pages(api, dataset, sort="ground-truth.score:desc", limit=4) == by_id_desc
+    assert _all_pages(api, dataset, sort="ground-truth.person.confidence:desc", limit=4) == by_id_desc
     assert keys(api, dataset, q="ground-truth.car:>1", sort="ground-truth.car") == ["s2", "s5", "s8"]
     assert keys(api, dataset, q="metadata.weather:rain", sort="metadata.n:desc") == [
         "s9",

@@ -107,8 +107,8 @@ class _Compiler:
     def __init__(self, scope: SearchScope) -> None:
         self.scope = scope
         self.joins: list[tuple[FromClause, ColumnElement[bool]]] = []
-        # The join of the last class-count sort key (see SortedSearch.by_class_count).
-        self.count_join: tuple[Any, ColumnElement[bool]] | None = None
+        # How the last sort key can run in two phases, if it can (see SortedSearch.two_phase).
+        self.phased: _PhasedSort | None = None
 
     def fail(self, position: int, message: str) -> QuerySyntaxError:
         return QuerySyntaxError(self.scope.query_text, position, message)
@@ -224,13 +224,16 @@ class _Compiler:
                 raise self.sort_fail(key, f"{head!r} has no finished evaluation yet")
             table, evaluation_id = found
             alias = table.alias()
-            self.joins.append(
-                (alias, and_(alias.c.evaluation_id == evaluation_id, alias.c.sample_id == samples.c.id))
-            )
-            return func.coalesce(alias.c[rest[0]], _LOWEST if rest[0] == "disagreement" else 0)
+            on = and_(alias.c.evaluation_id == evaluation_id, alias.c.sample_id == samples.c.id)
+            self.joins.append((alias, on))
+            if rest[0] == "disagreement":
+                self.phased = _PhasedSort(alias, on, alias.c.disagreement, None, _LOWEST)
+                return func.coalesce(alias.c.disagreement, _LOWEST)
+            return func.coalesce(alias.c[rest[0]], 0)
         if rest[0] in _LABEL_FIELDS and len(rest) == 1:
             alias = labels.alias()
-            self.joins.append((alias, and_(alias.c.label_set_id == ls_id, alias.c.sample_id == samples.c.id)))
+            on = and_(alias.c.label_set_id == ls_id, alias.c.sample_id == samples.c.id)
+            self.joins.append((alias, on))
             column = {
                 "objects": alias.c.object_count,
                 "confidence": alias.c.max_confidence,
@@ -238,6 +241,9 @@ class _Compiler:
                 "status": alias.c.status,
             }[rest[0]]
             lowest: Any = 0 if rest[0] == "objects" else "" if rest[0] == "status" else _LOWEST
+            if rest[0] != "status":
+                present = column > 0 if rest[0] == "objects" else column.is_not(None)
+                self.phased = _PhasedSort(alias, on, column, present, lowest)
             return func.coalesce(column, lowest)
         cls, tail = (rest[1], rest[2:]) if rest[0] == "class" and len(rest) > 1 else (rest[0], rest[1:])
         if tail not in ((), ("confidence",)):
@@ -245,9 +251,11 @@ class _Compiler:
         stats = label_class_stats.alias()
         on = and_(stats.c.label_set_id == ls_id, stats.c.sample_id == samples.c.id, stats.c["class"] == cls)
         self.joins.append((stats, on))
+        # A stats row exists only for a class that occurs: its count is >= 1, its confidence set.
         if tail:
+            self.phased = _PhasedSort(stats, on, stats.c.max_confidence, None, _LOWEST)
             return func.coalesce(stats.c.max_confidence, _LOWEST)
-        self.count_join = (stats, on)
+        self.phased = _PhasedSort(stats, on, stats.c.count, None, 0)
         return func.coalesce(stats.c.count, 0)
 
 
@@ -255,18 +263,32 @@ Phase = Literal["present", "absent"]
 
 
 @dataclass(frozen=True, slots=True)
+class _PhasedSort:
+    """A sort key read from one joined row per sample (stats, label or evaluation row): ``present``
+    says the row carries a value (None: every row does), ``lowest`` is the value of the rest."""
+
+    table: Any
+    on: ColumnElement[bool]
+    column: ColumnElement[Any]
+    present: ColumnElement[bool] | None
+    lowest: Any
+
+
+@dataclass(frozen=True, slots=True)
 class SortedSearch:
     """A query ready to run: ``select`` gives the matching sample rows in order, with the sort values
     as extra columns ``sort_0 ...`` for the next cursor.
 
-    ``by_class_count``: the sort is one class count alone. Such a page is cheaper in two phases
-    (:func:`compile_search`'s ``phase``): the samples that have the class, walked in count order along
-    ``ix_label_class_stats_count``, and the samples that have none, walked in id order; both stop
-    after one page instead of sorting the whole dataset."""
+    ``two_phase``: the sort is one key read from a joined row (a class count or confidence, a label's
+    object count, highest confidence or score, an evaluation's disagreement). Such a page is cheaper
+    in two phases (:func:`compile_search`'s ``phase``): the samples whose row carries a value, walked
+    along that table's index in the key's order, then the samples without (value ``lowest``) in id
+    order; each stops after one page instead of sorting the whole dataset."""
 
     statement: Select[Any]
     sort_count: int
-    by_class_count: bool = False
+    two_phase: bool = False
+    lowest: Any = None
 
 
 def encode_search_cursor(values: Sequence[Any]) -> str:
@@ -295,30 +317,30 @@ def compile_search(
     """Build the SELECT for one page: samples of the dataset matching ``query``, ordered by ``sort``
     then id, starting after the sort values ``after`` (from the previous page's last row).
 
-    ``phase`` (only for a ``by_class_count`` sort): ``"present"`` selects the samples whose label has
-    the class, ``"absent"`` those whose count is 0, each in the sort's order."""
+    ``phase`` (only for a ``two_phase`` sort): ``"present"`` selects the samples whose joined row
+    carries a value, ``"absent"`` the others, each in the sort's order."""
     compiler = _Compiler(scope)
     where: list[ColumnElement[bool]] = [samples.c.dataset_id == scope.dataset_id]
     if query is not None:
         where.append(compiler.condition(query))
     keys = [(compiler.sort_value(k), k.descending) for k in sort if k.field != ("id",)]
-    by_class_count = len(sort) == 1 and compiler.count_join is not None
+    phased = compiler.phased if len(sort) == 1 else None
     id_desc = next((k.descending for k in sort if k.field == ("id",)), keys[-1][1] if keys else False)
     keys.append((samples.c.id, id_desc))
     source: FromClause = samples
     if phase is not None:
-        if not by_class_count or compiler.count_join is None:
-            raise ValueError("a phase needs a sort by one class count")
-        stats, on = compiler.count_join
-        compiler.joins.remove(compiler.count_join)
+        if phased is None:
+            raise ValueError("a phase needs a sort by one key read from a joined row")
+        compiler.joins.remove((phased.table, phased.on))
+        present = phased.on if phased.present is None else and_(phased.on, phased.present)
         if phase == "present":
-            # Order by the stats row's own columns, so the index (label_set_id, class, count) with its
-            # primary-key tail (sample_id) delivers the rows already sorted.
-            source = source.join(stats, on)
-            keys = [(stats.c.count, id_desc), (stats.c.sample_id, id_desc)]
+            # Order by the joined row's own columns, so its index ((…, key) plus the sample id as its
+            # key's tail) delivers the rows already sorted.
+            source = source.join(phased.table, present)
+            keys = [(phased.column, id_desc), (phased.table.c.sample_id, id_desc)]
         else:
-            where.append(not_(exists().where(on)))
-            keys = [(literal(0), id_desc), (samples.c.id, id_desc)]
+            where.append(not_(exists().where(present)))
+            keys = [(literal(phased.lowest), id_desc), (samples.c.id, id_desc)]
     if after is not None:
         where.append(_after(keys, after))
     for table, on in compiler.joins:
@@ -326,7 +348,7 @@ def compile_search(
     columns: list[Any] = [samples, *(value.label(f"sort_{i}") for i, (value, _) in enumerate(keys))]
     order = [value.desc() if desc else value.asc() for value, desc in keys]
     statement = select(*columns).select_from(source).where(*where).order_by(*order).limit(limit)
-    return SortedSearch(statement, len(keys), by_class_count)
+    return SortedSearch(statement, len(keys), phased is not None, None if phased is None else phased.lowest)
 
 
 def _after(keys: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[Any]) -> ColumnElement[bool]:

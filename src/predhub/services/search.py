@@ -82,8 +82,8 @@ def search_samples(
         try:
             probe = compile_search(scope, parsed, keys, limit=limit + 1)
             after = decode_search_cursor(cursor, probe.sort_count) if cursor else None
-            if probe.by_class_count:
-                rows = _by_class_count(conn, scope, parsed, keys, after, limit + 1)
+            if probe.two_phase:
+                rows = _two_phase(conn, scope, parsed, keys, after, probe.lowest, limit + 1)
             else:
                 compiled = (
                     compile_search(scope, parsed, keys, after=after, limit=limit + 1) if after else probe
@@ -108,20 +108,21 @@ def search_samples(
     return Page(hits, next_cursor)
 
 
-def _by_class_count(
+def _two_phase(
     conn: Any,
     scope: SearchScope,
     query: Query | None,
     keys: list[SortKey],
     after: list[Any] | None,
+    lowest: Any,
     limit: int,
 ) -> list[Any]:
-    """A page sorted by one class count, in two phases: samples that have the class (in count order)
-    and samples that have none (count 0, in id order); descending puts the first phase first. The
-    cursor's count says which phase the previous page ended in."""
+    """A page sorted by one key in two phases (see ``SortedSearch.two_phase``): samples with a value
+    in the key's order, and samples without (``lowest``) in id order; descending puts the first phase
+    first. The cursor's sort value says which phase the previous page ended in."""
     phases: list[Phase] = ["present", "absent"] if keys[0].descending else ["absent", "present"]
     if after is not None:
-        phases = phases[phases.index("absent" if after[0] == 0 else "present") :]
+        phases = phases[phases.index("absent" if after[0] == lowest else "present") :]
     rows: list[Any] = []
     for phase in phases:
         compiled = compile_search(scope, query, keys, after=after, limit=limit - len(rows), phase=phase)

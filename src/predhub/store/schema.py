@@ -173,6 +173,10 @@ labels = Table(
     _created(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("label_set_id", "sample_id"),
+    # Label-level sort keys in index order, for search's two-phase sorted pages (search/sql.py).
+    Index("ix_labels_score", "label_set_id", "score", "sample_id"),
+    Index("ix_labels_max_confidence", "label_set_id", "max_confidence", "sample_id"),
+    Index("ix_labels_object_count", "label_set_id", "object_count", "sample_id"),
 )
 
 # Objects hang off their label by (label_set_id, sample_id): the bulk insert needs no label ids back,
