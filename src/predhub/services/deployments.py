@@ -97,10 +97,19 @@ class Supervisor:
     def start(self) -> None:
         """Start every deployment that should be running (a hub restart keeps their ids)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with self.db.read() as conn:
-            ids = conn.execute(select(deployments.c.id).where(deployments.c.desired == "running")).scalars()
-            for deployment_id in ids:
-                self._pending[deployment_id] = 0.0
+        with self.db.write() as conn:
+            ids = list(
+                conn.execute(select(deployments.c.id).where(deployments.c.desired == "running")).scalars()
+            )
+            # The workers the rows name died with the previous hub: until ours run, say so (before
+            # the API answers), so nobody reads a dead worker's pid as running.
+            conn.execute(
+                update(deployments)
+                .where(deployments.c.id.in_(ids))
+                .values(status="starting", pid=None, port=None, updated_at=_now())
+            )
+        for deployment_id in ids:
+            self._pending[deployment_id] = 0.0
         self._thread.start()
 
     def close(self) -> None:
