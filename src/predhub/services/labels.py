@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, delete, select, update
+from sqlalchemy import Connection, Select, delete, select, text, update
 
 from predhub.services import access, datasets, idempotency
 from predhub.services.auth import User
@@ -44,6 +44,7 @@ __all__ = [
     "ingest_once",
     "label_query",
     "list_labels",
+    "lock_label_set",
     "prepare_records",
     "put_label",
     "read_labels",
@@ -111,6 +112,22 @@ def prepare_records(db: Database, user: User, label_set_id: int, records: list[A
     return prepare(records, ontology, found, label_set_id)
 
 
+# Namespace of predhub's PostgreSQL advisory locks (the first key of the two-key form).
+_LABEL_SET_LOCK = 7301
+
+
+def lock_label_set(conn: Connection, label_set_id: int) -> None:
+    """On PostgreSQL, take the label set's write lock until the transaction ends.
+
+    Writers replacing the same labels delete and insert the same rows in different orders and can
+    deadlock again on every retry; one writer per label set at a time (as SQLite has anyway) cannot.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": _LABEL_SET_LOCK, "id": label_set_id}
+        )
+
+
 def store(
     conn: Connection, label_set_id: int, prepared: Prepared, mode: Mode, on_conflict: OnConflict
 ) -> IngestResult:
@@ -118,6 +135,7 @@ def store(
     result = IngestResult(rejected=prepared.rejected, errors=list(prepared.errors))
     if mode is Mode.STRICT and prepared.errors:
         return result
+    lock_label_set(conn, label_set_id)
     label_rows, box_rows, object_rows = prepared.labels, prepared.boxes, prepared.objects
     stats_rows = prepared.stats
     sample_ids = [row[1] for row in label_rows]
