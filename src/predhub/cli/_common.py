@@ -22,6 +22,8 @@ __all__ = [
     "console",
     "hub_client",
     "hub_options",
+    "mode_option",
+    "on_conflict_option",
     "pass_errors",
     "print_errors",
     "print_json",
@@ -44,6 +46,26 @@ def hub_options(command: Callable[P, R]) -> Callable[P, R]:
         "--url", envvar="PREDHUB_URL", default=None, help="Hub URL [default: from the config file]"
     )(command)
     return command
+
+
+def mode_option(strict_help: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``--mode strict|partial`` of the commands that store labels; ``strict_help`` says what strict does."""
+    return click.option(
+        "--mode",
+        type=click.Choice(["strict", "partial"]),
+        default="strict",
+        show_default=True,
+        help=strict_help,
+    )
+
+
+on_conflict_option = click.option(
+    "--on-conflict",
+    type=click.Choice(["replace", "append", "skip"]),
+    default="replace",
+    show_default=True,
+    help="What to do with a sample that already has a label in the set.",
+)
 
 
 @contextmanager

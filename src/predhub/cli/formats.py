@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 import orjson
 
-from predhub.cli._common import console, hub_client, hub_options, pass_errors, print_json, resolve_dataset
+from predhub.cli._common import (
+    console,
+    hub_client,
+    hub_options,
+    mode_option,
+    on_conflict_option,
+    pass_errors,
+    print_json,
+    resolve_dataset,
+)
 from predhub.formats.registry import FORMAT_NAMES
 from predhub.sdk import Client, Dataset, JobStatus, LabelSet, LabelSetKind, NotFound
 
@@ -76,20 +85,8 @@ def _label_set(client: Client, dataset: Dataset, ref: str, kind: str) -> LabelSe
     show_default=True,
     help="Kind of a label set created here.",
 )
-@click.option(
-    "--mode",
-    type=click.Choice(["strict", "partial"]),
-    default="strict",
-    show_default=True,
-    help="strict: any bad record and nothing is stored; partial: store the good records.",
-)
-@click.option(
-    "--on-conflict",
-    type=click.Choice(["replace", "append", "skip"]),
-    default="replace",
-    show_default=True,
-    help="What to do with a sample that already has a label in the set.",
-)
+@mode_option("strict: any bad record and nothing is stored; partial: store the good records.")
+@on_conflict_option
 @_OPTIONS
 @click.option("--json", "as_json", is_flag=True, help="Print the finished job as JSON.")
 @hub_options

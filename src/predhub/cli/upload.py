@@ -11,6 +11,8 @@ from predhub.cli._common import (
     console,
     hub_client,
     hub_options,
+    mode_option,
+    on_conflict_option,
     pass_errors,
     print_errors,
     print_json,
@@ -46,20 +48,8 @@ __all__ = ["upload"]
     help="Kind of a label set made by --create.",
 )
 @click.option("--model-name", default=None, help="Model name of a label set made by --create.")
-@click.option(
-    "--mode",
-    type=click.Choice(["strict", "partial"]),
-    default="strict",
-    show_default=True,
-    help="strict: any bad record fails the job; partial: store the good ones.",
-)
-@click.option(
-    "--on-conflict",
-    type=click.Choice(["replace", "append", "skip"]),
-    default="replace",
-    show_default=True,
-    help="What to do with a sample that already has a label in the set.",
-)
+@mode_option("strict: any bad record fails the job; partial: store the good ones.")
+@on_conflict_option
 @click.option("--chunk-size", default=1000, show_default=True, help="Labels per chunk.")
 @click.option("--concurrency", default=4, show_default=True, help="Chunks in flight at once.")
 @click.option(
