@@ -83,8 +83,8 @@ def profile_server_ingest(
     time goes, so that a slow ingest can be pinned on a function rather than guessed at.
     """
     from predhub.sdk._encoding import ChunkPlan
+    from predhub.server.deps import LabelBody
     from predhub.services import auth, uploads
-    from predhub.services.ingest import decode_records
     from predhub.store.db import Database
 
     label_set = client.create_label_set(dataset, "profiled", model_name="bench")
@@ -98,7 +98,7 @@ def profile_server_ingest(
     profiler.enable()
     for i, body in enumerate(bodies):
         t0 = time.perf_counter()
-        records = decode_records(body, ndjson=True)  # what the hub's LabelRecords dependency runs
+        records = LabelBody(body.content, body.media_type).records()  # the hub's LabelRecords dependency
         t1 = time.perf_counter()
         result = uploads.put_chunk(db, user, job.id, i, records)
         store_s += time.perf_counter() - t1

@@ -7,6 +7,7 @@ import pytest
 import predhub
 from predhub import Box, Label, Object
 from predhub.sdk import _calls as api
+from predhub.sdk._encoding import encode_labels
 
 
 def _labels(n: int, boxes: int = 3) -> list[Label]:
@@ -110,4 +111,4 @@ def test_a_completed_job_cannot_take_more_chunks(client: predhub.Client, dataset
     label_set = client.create_label_set(dataset, "closed")
     job = client.upload_labels(label_set, _labels(4), chunk_size=2)
     with pytest.raises(predhub.Conflict):
-        client._send(api.put_chunk(job.id, 5, b""))
+        client._send(api.put_chunk(job.id, 5, encode_labels([])))

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import orjson
 
+from predhub.core.box_columns import BOX_COLUMNS_MEDIA_TYPE, box_columns_from_records, encode_box_columns
 from tests.hub_fixtures import ONTOLOGY, Hub, assert_error
 
 
@@ -162,3 +163,36 @@ def test_sigkill_mid_upload_keeps_every_acknowledged_chunk_and_no_partial_one(fr
         assert done["status"] == "done" and done["counts"]["records"] == CHUNKS * PER_CHUNK
         assert set(_labelled_keys(api, ls).values()) == {4}
         assert api.get(f"/label-sets/{ls}").json()["object_count"] == CHUNKS * PER_CHUNK * 4
+
+
+def put_columns(api: httpx.Client, job: int, n: int, body: bytes) -> httpx.Response:
+    return api.put(
+        f"/uploads/{job}/chunks/{n}", content=body, headers={"content-type": BOX_COLUMNS_MEDIA_TYPE}
+    )
+
+
+def test_a_chunk_of_box_columns_stores_and_reports_like_records(
+    api: httpx.Client, label_set: dict[str, Any]
+) -> None:
+    job = api.post(
+        f"/label-sets/{label_set['id']}/uploads", json={"mode": "partial", "total_chunks": 2}
+    ).json()
+    records = [boxes("img-00", 2), {"sample": "img-01", "objects": [{"class": "bus", "box": [0, 0, 1, 1]}]}]
+    columns = box_columns_from_records(records)
+    assert columns is not None
+    answer = put_columns(api, job["id"], 0, encode_box_columns(columns))
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["stored"], answer.json()["objects"], answer.json()["rejected"]) == (1, 2, 1)
+    assert [(e["record"], e["field"]) for e in answer.json()["errors"]] == [(1, "objects[0].class")]
+    stored = api.get(f"/label-sets/{label_set['id']}/labels/img-00").json()
+    assert [(o["class"], o["box"], o["confidence"]) for o in stored["objects"]] == [
+        ("car", [0.0, 0.0, 10.0, 10.0], 0.5),
+        ("car", [1.0, 1.0, 11.0, 11.0], 0.5),
+    ]
+    # Columns whose lengths disagree are one malformed body: 422 naming the column, nothing stored.
+    broken = (
+        b'{"samples": ["img-02"], "counts": [2], "classes": ["car"], "class": [0], "boxes": [1, 2, 3, 4]}'
+    )
+    error = assert_error(put_columns(api, job["id"], 1, broken), 422, "validation_error")
+    assert error["details"][0]["field"] == "class"
+    assert api.get(f"/uploads/{job['id']}").json()["chunks_stored"] == [0]

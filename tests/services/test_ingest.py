@@ -9,11 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from predhub.core.box_columns import box_columns_from_records, decode_box_columns, encode_box_columns
+from predhub.core.errors import FieldError
 from predhub.core.ontology import Ontology
-from predhub.services.ingest import BoxRecord, Prepared, SampleInfo, Unparseable, decode_records, prepare
+from predhub.services.ingest import (
+    BoxRecord,
+    Prepared,
+    SampleInfo,
+    Unparseable,
+    decode_records,
+    prepare,
+    prepare_columns,
+)
 
 ONTOLOGY = Ontology.from_dict(
     {
@@ -85,3 +96,84 @@ def test_plain_boxes_decode_to_structs_and_the_rest_to_dicts() -> None:
     assert prepared.boxes == [(7, 1, 0, "car", 1.0, 2.0, 3.0, 4.0, 1.0, 4.0)]  # the fast path's rows
     assert [r[4] for r in prepared.objects] == ["polygon"]
     assert prepared.stats == [(7, 1, "car", 1, 1.0), (7, 2, "road", 1, 1.0)]
+
+
+# --- labels sent as columns (predhub.core.box_columns) -------------------------------------------
+
+finite = st.one_of(st.integers(-200, 900), st.floats(-200, 900, allow_nan=False), st.just(1e308))
+column_objects = st.fixed_dictionaries(
+    {
+        "class": st.sampled_from(["car", "person", "road", "bus"]),
+        "box": st.lists(finite, min_size=4, max_size=4),
+    },
+    optional={"confidence": st.one_of(st.floats(-0.5, 1.5, allow_nan=False), st.integers(0, 2))},
+)
+column_records = st.fixed_dictionaries(
+    {"sample": st.sampled_from(["a", "b", "c", "zzz"]), "objects": st.lists(column_objects, max_size=5)},
+    optional={"score": st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.none())},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(column_records, min_size=1, max_size=8), st.sampled_from(["labeled", "prelabel", "done"]))
+def test_columns_match_the_records_they_carry(batch: list[dict[str, Any]], status: str) -> None:
+    batch = [{**r, "status": status} for r in batch]
+    columns = box_columns_from_records(batch)
+    assert columns is not None
+    wire = decode_box_columns(encode_box_columns(columns))  # what the hub decodes
+    as_columns = prepare_columns(wire, ONTOLOGY, SAMPLES, 7)
+    as_records = prepare(
+        decode_records(b"\n".join(orjson.dumps(r) for r in batch), ndjson=True), ONTOLOGY, SAMPLES, 7
+    )
+    assert as_columns.errors == as_records.errors
+    assert sorted(as_columns.labels) == sorted(as_records.labels)
+    assert sorted(_common_rows(as_columns)) == sorted(_common_rows(as_records))
+    assert sorted(as_columns.stats) == sorted(as_records.stats)
+
+
+def test_columns_keep_only_what_the_record_form_carries_the_same_way() -> None:
+    plain = {"sample": "a", "objects": [{"class": "car", "box": [1, 2, 3, 4], "confidence": 0.5}], "score": 2}
+    columns = box_columns_from_records([plain, {"sample": "b", "objects": []}])
+    assert columns is not None
+    assert (columns.samples, columns.counts, columns.classes, columns.class_index) == (
+        ["a", "b"],
+        [1, 0],
+        ["car"],
+        [0],
+    )
+    assert (columns.boxes, columns.confidence, columns.scores) == ([1, 2, 3, 4], [0.5], [2, None])
+    assert columns.record(0) == {**plain, "status": "labeled"}
+    for other in (
+        {**plain, "classifications": []},  # another key
+        {"sample": "a", "objects": [{"class": "car", "polygon": [[0, 0], [1, 1], [1, 0]]}]},
+        {"sample": "a", "objects": [{"class": "car", "box": [1, 2, 3, float("nan")]}]},  # no JSON form
+        {"sample": "a", "objects": [{"class": "car", "box": [1, 2, 3, True]}]},
+        {"sample": "b", "objects": [], "status": "reviewed"},  # a second status
+    ):
+        assert box_columns_from_records([plain, other]) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            b'{"samples": ["a"], "counts": [2], "classes": ["car"], "class": [0], "boxes": [1, 2, 3, 4]}',
+            "class",
+        ),
+        (
+            b'{"samples": ["a"], "counts": [1], "classes": ["car"], "class": [1], "boxes": [1, 2, 3, 4]}',
+            "class",
+        ),
+        (b'{"samples": ["a"], "counts": [1], "classes": ["car"], "class": [0], "boxes": [1, 2, 3]}', "boxes"),
+        (
+            b'{"samples": ["a"], "counts": [1], "classes": ["car"], "class": ["x"], "boxes": [1, 2, 3, 4]}',
+            "class[0]",
+        ),
+        (b'{"samples": ["a"], "counts": [], "classes": [], "class": [], "boxes": []}', "counts"),
+        (b'{"samples": ["a"], "counts": [0], "classes": [], "class": [], "boxes": [], "extra": 1}', ""),
+    ],
+)
+def test_malformed_columns_name_the_field(body: bytes, field: str) -> None:
+    with pytest.raises(FieldError) as caught:
+        decode_box_columns(body)
+    assert caught.value.field == field

@@ -18,7 +18,7 @@ import orjson
 from predhub.core import Label, Ontology
 from predhub.core.serde import label_from_dict
 from predhub.sdk._base import Call
-from predhub.sdk._encoding import NDJSON, encode_json, encode_ndjson, label_record
+from predhub.sdk._encoding import NDJSON, Body, encode_json, encode_labels, encode_ndjson, label_record
 from predhub.sdk._models import (
     Blob,
     ChunkResult,
@@ -330,13 +330,14 @@ def put_label(label_set_id: int, label: LabelLike) -> Call[Label]:
 def add_labels(
     label_set_id: int, labels: Sequence[LabelLike], mode: UploadMode, on_conflict: OnConflict
 ) -> Call[LabelsResult]:
+    body = encode_labels(labels)
     return Call(
         "POST",
         f"/label-sets/{label_set_id}/labels",
         _model(LabelsResult.from_json),
         params={"mode": mode, "on_conflict": on_conflict},
-        content=encode_ndjson(labels),
-        content_type=NDJSON,
+        content=body.content,
+        content_type=body.media_type,
         idempotency_key=_key(),
     )
 
@@ -379,14 +380,14 @@ def create_upload(
     )
 
 
-def put_chunk(job_id: int, chunk: int, body: bytes) -> Call[ChunkResult]:
+def put_chunk(job_id: int, chunk: int, body: Body) -> Call[ChunkResult]:
     # The chunk index makes this idempotent: the hub answers a stored chunk with its first result.
     return Call(
         "PUT",
         f"/uploads/{job_id}/chunks/{chunk}",
         _model(ChunkResult.from_json),
-        content=body,
-        content_type=NDJSON,
+        content=body.content,
+        content_type=body.media_type,
     )
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Header, Query, Request
 
+from predhub.core.box_columns import BOX_COLUMNS_MEDIA_TYPE, BoxColumns, decode_box_columns
+from predhub.core.errors import FieldError
 from predhub.server.settings import Settings
 from predhub.services import auth
 from predhub.services.auth import User
@@ -112,23 +114,35 @@ Records = Annotated[list[Any], Depends(_records)]
 @dataclass(frozen=True, slots=True)
 class LabelBody:
     """A bulk body of labels, still undecoded: the handler decodes it in its worker thread (not on the
-    event loop, which meanwhile receives the next request's body)."""
+    event loop, which meanwhile receives the next request's body). Records as a JSON array or NDJSON,
+    or plain-box labels as columns (:mod:`predhub.core.box_columns`)."""
 
     data: bytes
-    ndjson: bool
+    media_type: str
 
-    def records(self) -> list[Any]:
+    def records(self) -> list[Any] | BoxColumns:
         try:
-            return decode_records(self.data, ndjson=self.ndjson)
+            if self.media_type == BOX_COLUMNS_MEDIA_TYPE:
+                return decode_box_columns(self.data)
+            return decode_records(self.data, ndjson=self.media_type != "application/json")
+        except FieldError as exc:
+            raise Invalid(
+                f"the columns are malformed: {exc}", [Detail(None, exc.field or None, exc.message)]
+            ) from None
         except ValueError as exc:
             raise Invalid(str(exc), [Detail(None, None, str(exc))]) from None
 
 
+_LABEL_MEDIA_TYPES = (NDJSON, *_NDJSON_ALIASES, "application/json", BOX_COLUMNS_MEDIA_TYPE)
+
+
 async def _label_body(request: Request) -> LabelBody:
     ctype = _content_type(request)
-    if ctype not in (NDJSON, *_NDJSON_ALIASES, "application/json"):
-        raise UnsupportedMediaType(f"send application/json or {NDJSON}, not {ctype}")
-    return LabelBody(await request.body(), ndjson=ctype != "application/json")
+    if ctype not in _LABEL_MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            f"send application/json, {NDJSON} or {BOX_COLUMNS_MEDIA_TYPE}, not {ctype}"
+        )
+    return LabelBody(await request.body(), ctype)
 
 
 LabelRecords = Annotated[LabelBody, Depends(_label_body)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -48,6 +49,15 @@ def prepare(settings: Settings) -> str | None:
     return token
 
 
+def _tune_gc() -> None:
+    """Collect cycles less often: an ingest allocates hundreds of thousands of short-lived containers a
+    second, and at Python's default (a collection every 700 net allocations) the collector took a fifth
+    of the hub's CPU time walking them. Everything alive at start-up is frozen out of its walks."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
     """Serve a hub until interrupted (what ``predhub serve`` and ``python -m predhub.server`` run)."""
     settings = settings or Settings()
@@ -55,4 +65,5 @@ def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl." on every start
     prepare(settings)
     app = create_app(settings)
+    _tune_gc()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False)

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+import numpy as np
 import orjson
 
+from predhub.core.box_columns import BoxColumns
 from predhub.core.errors import FieldError
 from predhub.core.geometry import Box, GeometryKind, Point, Polygon, Polyline
 from predhub.core.label import Label, LabelStatus
@@ -27,6 +29,7 @@ from predhub.core.ontology import Ontology
 from predhub.core.serde import classification_to_dict, label_from_dict
 from predhub.core.validation import OUTSIDE_MARGIN, validate_label
 from predhub.services.errors import Detail
+from predhub.store.bulk import Rows
 
 __all__ = [
     "BOX_COLUMNS",
@@ -36,6 +39,7 @@ __all__ = [
     "SampleInfo",
     "Unparseable",
     "prepare",
+    "prepare_columns",
 ]
 
 # Column order of the tuples in Prepared.objects (after label_set_id, which the store prepends).
@@ -156,10 +160,10 @@ class Unparseable:
 class Prepared:
     """Rows ready for the database, and what was rejected. ``sample_ids[i]`` is record ``records[i]``'s."""
 
-    labels: list[tuple[Any, ...]] = field(default_factory=list)
-    boxes: list[tuple[Any, ...]] = field(default_factory=list)  # BOX_COLUMNS
-    objects: list[tuple[Any, ...]] = field(default_factory=list)  # OBJECT_COLUMNS
-    stats: list[tuple[Any, ...]] = field(default_factory=list)  # STATS_COLUMNS
+    labels: Rows = field(default_factory=lambda: Rows(len(LABEL_COLUMNS)))
+    boxes: Rows = field(default_factory=lambda: Rows(len(BOX_COLUMNS)))
+    objects: Rows = field(default_factory=lambda: Rows(len(OBJECT_COLUMNS)))
+    stats: Rows = field(default_factory=lambda: Rows(len(STATS_COLUMNS)))
     records: list[int] = field(default_factory=list)  # indices of the accepted records
     object_counts: list[int] = field(default_factory=list)
     errors: list[Detail] = field(default_factory=list)
@@ -205,7 +209,7 @@ def _struct_objects(
 
 
 def _class_stats(
-    rows: list[tuple[Any, ...]], conf_at: int, ls_id: int, sample_id: int, out: list[tuple[Any, ...]]
+    rows: list[tuple[Any, ...]], conf_at: int, ls_id: int, sample_id: int, out: Rows
 ) -> float | None:
     """Append (label set, sample, class, count, max confidence) per class to ``out``; the label's max."""
     counts: dict[str, list[Any]] = {}
@@ -339,6 +343,67 @@ def _core_path(
     return label, []
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What validating records against one label set needs, looked up once per batch."""
+
+    ontology: Ontology
+    samples: Mapping[str, SampleInfo]
+    label_set_id: int
+    box_classes: frozenset[str]
+
+    @classmethod
+    def of(cls, ontology: Ontology, samples: Mapping[str, SampleInfo], label_set_id: int) -> _Target:
+        box_classes = frozenset(o.name for o in ontology.objects if o.kind is GeometryKind.BOX)
+        return cls(ontology, samples, label_set_id, box_classes)
+
+
+def _take(out: Prepared, i: int, record: Any, target: _Target, seen: dict[int, int]) -> None:
+    """Validate record ``i`` and add its rows to ``out``, or its errors."""
+    if isinstance(record, Unparseable):
+        out.errors.append(Detail(i, None, record.message))
+        return
+    if type(record) is dict:
+        with contextlib.suppress(msgspec.ValidationError):
+            record = msgspec.convert(record, BoxRecord)
+    ls_id = target.label_set_id
+    sample: SampleInfo | None = None
+    boxes: list[tuple[Any, ...]] | None = None
+    label: Label | None = None
+    label_row: tuple[Any, ...] = ()
+    if type(record) is BoxRecord:
+        sample = target.samples.get(record.sample)
+        score = record.score
+        if sample is not None and record.status in _STATUSES and (score is None or score - score == 0):
+            boxes = _struct_objects(record.objects, target.box_classes, ls_id, sample)
+            if boxes is not None:
+                label_row = (ls_id, sample.id, record.status, record.score, None, len(boxes), None)
+        if boxes is None:
+            record = orjson.loads(_encode(record))  # the core path reads the plain JSON shape
+    if boxes is None:
+        if type(record) is dict and type(record.get("sample")) is str:
+            sample = target.samples.get(record["sample"])
+        label, errors = _core_path(record, target.ontology, sample, i)
+        if errors:
+            out.errors.extend(errors)
+            return
+        assert label is not None and sample is not None
+    assert sample is not None
+    if sample.id in seen:
+        out.errors.append(Detail(i, "sample", f"repeats the sample of record {seen[sample.id]}"))
+        return
+    seen[sample.id] = i
+    if boxes is None:
+        assert label is not None
+        add_label(out, label, ls_id, sample.id, i)
+        return
+    out.boxes.extend(boxes)
+    best = _class_stats(boxes, 8, ls_id, sample.id, out.stats)
+    out.labels.append((*label_row[:6], best))
+    out.records.append(i)
+    out.object_counts.append(label_row[5])
+
+
 def prepare(
     records: list[Any],
     ontology: Ontology,
@@ -346,48 +411,150 @@ def prepare(
     label_set_id: int,
 ) -> Prepared:
     """Validate every record (collecting every error) and build the rows of the valid ones."""
-    box_classes = frozenset(o.name for o in ontology.objects if o.kind is GeometryKind.BOX)
+    target = _Target.of(ontology, samples, label_set_id)
     out = Prepared(total=len(records))
     seen: dict[int, int] = {}
     for i, record in enumerate(records):
-        if isinstance(record, Unparseable):
-            out.errors.append(Detail(i, None, record.message))
-            continue
-        if type(record) is dict:
-            with contextlib.suppress(msgspec.ValidationError):
-                record = msgspec.convert(record, BoxRecord)
-        sample: SampleInfo | None = None
-        boxes: list[tuple[Any, ...]] | None = None
-        label: Label | None = None
-        label_row: tuple[Any, ...] = ()
-        if type(record) is BoxRecord:
-            sample = samples.get(record.sample)
-            if sample is not None and record.status in _STATUSES:
-                boxes = _struct_objects(record.objects, box_classes, label_set_id, sample)
-                if boxes is not None:
-                    label_row = (label_set_id, sample.id, record.status, record.score, None, len(boxes), None)
-            if boxes is None:
-                record = orjson.loads(_encode(record))  # the core path reads the plain JSON shape
-        if boxes is None:
-            if type(record) is dict and type(record.get("sample")) is str:
-                sample = samples.get(record["sample"])
-            label, errors = _core_path(record, ontology, sample, i)
-            if errors:
-                out.errors.extend(errors)
-                continue
-            assert label is not None and sample is not None
-        assert sample is not None
-        if sample.id in seen:
-            out.errors.append(Detail(i, "sample", f"repeats the sample of record {seen[sample.id]}"))
-            continue
-        seen[sample.id] = i
-        if boxes is None:
-            assert label is not None
-            add_label(out, label, label_set_id, sample.id, i)
-            continue
-        out.boxes.extend(boxes)
-        best = _class_stats(boxes, 8, label_set_id, sample.id, out.stats)
-        out.labels.append((*label_row[:6], best))
-        out.records.append(i)
-        out.object_counts.append(label_row[5])
+        _take(out, i, record, target, seen)
     return out
+
+
+def prepare_columns(
+    columns: BoxColumns,
+    ontology: Ontology,
+    samples: Mapping[str, SampleInfo],
+    label_set_id: int,
+) -> Prepared:
+    """:func:`prepare` for labels sent as columns: the same rows and the same errors.
+
+    The checks of the plain-box fast path run on whole columns with numpy; a label whose boxes all
+    pass becomes rows a column at a time. Any other label is turned back into its record and taken by
+    :func:`prepare`'s own code, so its errors are exactly those its record would get.
+    """
+    target = _Target.of(ontology, samples, label_set_id)
+    n_labels = len(columns)
+    out = Prepared(total=n_labels)
+    seen: dict[int, int] = {}
+    if columns.status not in _STATUSES:
+        for i in range(n_labels):
+            _take(out, i, columns.record(i), target, seen)
+        return out
+
+    counts = np.asarray(columns.counts, dtype=np.int64)
+    label_of = np.repeat(np.arange(n_labels), counts)
+    starts = np.cumsum(counts) - counts
+    boxes = np.asarray(columns.boxes, dtype=np.float64).reshape(-1, 4)
+    conf = np.ones(len(boxes)) if columns.confidence is None else np.asarray(columns.confidence, dtype=float)
+    classes = np.asarray(columns.class_index, dtype=np.intp)
+    box_class = np.array([name in target.box_classes for name in columns.classes], dtype=bool)
+    infos = [samples.get(key) for key in columns.samples]
+    sid = np.array([-1 if s is None else s.id for s in infos], dtype=np.int64)
+    size = np.array(
+        [
+            (np.nan, np.nan) if s is None or s.width is None or s.height is None else (s.width, s.height)
+            for s in infos
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 2)
+
+    # The fast path's checks (_struct_objects), per box; NaN compares False, so "not ok" catches it.
+    x0, y0, x1, y1 = boxes.T
+    w, h = size[label_of, 0], size[label_of, 1]
+    mx, my = OUTSIDE_MARGIN * w, OUTSIDE_MARGIN * h
+    ok = box_class[classes] & (x1 >= x0) & (y1 >= y0) & (conf >= 0.0) & (conf <= 1.0)
+    ok &= np.isfinite(boxes).all(axis=1) & np.isfinite(conf)
+    ok &= np.isnan(w) | ((x0 >= -mx) & (x1 <= w + mx) & (y0 >= -my) & (y1 <= h + my))
+    bad_label = (np.bincount(label_of[~ok], minlength=n_labels) > 0) | (sid < 0)
+    if columns.scores is not None:
+        score = np.array([np.nan if v is None else v for v in columns.scores], dtype=np.float64)
+        bad_label |= np.isinf(score)
+
+    good = np.zeros(n_labels, dtype=bool)
+    sids = sid.tolist()
+    for i in range(n_labels):
+        if bad_label[i]:
+            _take(out, i, columns.record(i), target, seen)
+        elif sids[i] in seen:
+            out.errors.append(Detail(i, "sample", f"repeats the sample of record {seen[sids[i]]}"))
+        else:
+            seen[sids[i]] = i
+            good[i] = True
+    _add_box_columns(out, label_set_id, columns, good, label_of, starts, boxes, conf, classes, sid)
+    return out
+
+
+def _add_box_columns(
+    out: Prepared,
+    ls_id: int,
+    columns: BoxColumns,
+    good: np.ndarray,
+    label_of: np.ndarray,
+    starts: np.ndarray,
+    boxes: np.ndarray,
+    conf: np.ndarray,
+    classes: np.ndarray,
+    sid: np.ndarray,
+) -> None:
+    """The label, box and class-stats rows of the ``good`` labels, built column by column."""
+    keep = good[label_of]
+    owner = label_of[keep]
+    box, confidence, cls = boxes[keep], conf[keep], classes[keep]
+    names = np.array(columns.classes, dtype=object)
+    n = len(owner)
+    with np.errstate(over="ignore"):  # a huge box's area is inf, as in Python arithmetic
+        area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+    position = np.flatnonzero(keep) - starts[owner]
+    out.boxes.extend(
+        Rows.from_columns(
+            [
+                [ls_id] * n,
+                sid[owner].tolist(),
+                position.tolist(),
+                names[cls].tolist(),
+                *box.T.tolist(),
+                confidence.tolist(),
+                area.tolist(),
+            ]
+        )
+    )
+
+    # Class stats: group the boxes by (label, class), confidence ascending, and read each group's end.
+    key = owner * max(len(names), 1) + cls
+    order = np.lexsort((confidence, key))
+    sorted_key = key[order]
+    ends = np.flatnonzero(np.r_[sorted_key[1:] != sorted_key[:-1], True]) if n else np.zeros(0, np.intp)
+    group_key = sorted_key[ends]
+    top = confidence[order][ends]
+    group_label, group_class = np.divmod(group_key, max(len(names), 1))
+    out.stats.extend(
+        Rows.from_columns(
+            [
+                [ls_id] * len(ends),
+                sid[group_label].tolist(),
+                names[group_class].tolist(),
+                np.diff(np.r_[-1, ends]).tolist(),
+                top.tolist(),
+            ]
+        )
+    )
+
+    labels = np.flatnonzero(good)
+    best = np.full(len(columns), -np.inf)
+    np.maximum.at(best, group_label, top)
+    counts = np.asarray(columns.counts)[labels].tolist()
+    scores = [None] * len(labels) if columns.scores is None else [columns.scores[i] for i in labels.tolist()]
+    out.labels.extend(
+        Rows.from_columns(
+            [
+                [ls_id] * len(labels),
+                sid[labels].tolist(),
+                [columns.status] * len(labels),
+                scores,
+                [None] * len(labels),
+                counts,
+                [None if c == 0 else b for c, b in zip(counts, best[labels].tolist(), strict=True)],
+            ]
+        )
+    )
+    out.records.extend(labels.tolist())
+    out.object_counts.extend(counts)

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Select, delete, select, text, update
 
+from predhub.core.box_columns import BoxColumns
 from predhub.services import access, datasets, idempotency
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid, NotFound
@@ -27,9 +28,10 @@ from predhub.services.ingest import (
     Prepared,
     SampleInfo,
     prepare,
+    prepare_columns,
 )
 from predhub.services.pagination import Page, check_limit, decode_cursor, page_of
-from predhub.store.bulk import insert_rows
+from predhub.store.bulk import Rows, insert_rows
 from predhub.store.db import Database, Record
 from predhub.store.label_stats import refresh_label_stats
 from predhub.store.schema import label_class_stats, labels, objects, samples
@@ -95,9 +97,12 @@ def _sample_key(record: Any) -> str | None:
     return key if type(key) is str else None
 
 
-def prepare_records(db: Database, user: User, label_set_id: int, records: list[Any]) -> Prepared:
+def prepare_records(db: Database, user: User, label_set_id: int, records: list[Any] | BoxColumns) -> Prepared:
     """Look up the label set, its ontology and the records' samples, then validate (no writes)."""
-    keys = list({key for key in map(_sample_key, records) if key is not None})
+    if isinstance(records, BoxColumns):
+        keys = list(set(records.samples))
+    else:
+        keys = list({key for key in map(_sample_key, records) if key is not None})
     with db.read() as conn:
         label_set = access.label_set_row(conn, user, label_set_id)
         _, ontology = datasets.ontology_of(conn, user, label_set.dataset_id)
@@ -109,6 +114,8 @@ def prepare_records(db: Database, user: User, label_set_id: int, records: list[A
                 )
             ):
                 found[row.key] = SampleInfo(row.id, row.width, row.height)
+    if isinstance(records, BoxColumns):
+        return prepare_columns(records, ontology, found, label_set_id)
     return prepare(records, ontology, found, label_set_id)
 
 
@@ -156,7 +163,7 @@ def store(
             result.skipped -= len(existing)
         if on_conflict is not OnConflict.REPLACE:
             # Skipped labels keep their stats; appended ones are recounted from all their objects below.
-            stats_rows = [r for r in stats_rows if r[1] not in existing]
+            stats_rows = stats_rows.where(lambda r: r[1] not in existing)
     insert_rows(conn, "labels", LABEL_COLUMNS, label_rows)
     insert_rows(conn, "objects", BOX_COLUMNS, box_rows)
     insert_rows(conn, "objects", OBJECT_COLUMNS, object_rows)
@@ -171,12 +178,12 @@ def store(
 def _resolve(
     conn: Connection,
     label_set_id: int,
-    label_rows: list[tuple[Any, ...]],
-    box_rows: list[tuple[Any, ...]],
-    object_rows: list[tuple[Any, ...]],
+    label_rows: Rows,
+    box_rows: Rows,
+    object_rows: Rows,
     existing: dict[int, Record],
     on_conflict: OnConflict,
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+) -> tuple[Rows, Rows, Rows]:
     """Apply ``on_conflict`` to the records whose sample already has a label in this set."""
     clash = list(existing)
     if on_conflict is OnConflict.REPLACE:
@@ -186,16 +193,16 @@ def _resolve(
                     delete(table).where(table.c.label_set_id == label_set_id, table.c.sample_id.in_(batch))
                 )
         return label_rows, box_rows, object_rows
+
+    def fresh(row: tuple[Any, ...]) -> bool:
+        return row[1] not in existing
+
     if on_conflict is OnConflict.SKIP:
-        return (
-            [r for r in label_rows if r[1] not in existing],
-            [r for r in box_rows if r[1] not in existing],
-            [r for r in object_rows if r[1] not in existing],
-        )
+        return label_rows.where(fresh), box_rows.where(fresh), object_rows.where(fresh)
 
     # Append: new objects go after the stored ones; the stored label row is updated, not re-inserted.
-    def shifted(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        out = []
+    def shifted(rows: Rows) -> Rows:
+        out = Rows(rows.width)
         for row in rows:
             old = existing.get(row[1])
             out.append(row if old is None else (*row[:2], row[2] + old.object_count, *row[3:]))
@@ -216,7 +223,7 @@ def _resolve(
                 object_count=old.object_count + row[5],
             )
         )
-    return [r for r in label_rows if r[1] not in existing], shifted(box_rows), shifted(object_rows)
+    return label_rows.where(fresh), shifted(box_rows), shifted(object_rows)
 
 
 def _loads(text: str | None) -> Any:
@@ -227,7 +234,7 @@ def ingest(
     db: Database,
     user: User,
     label_set_id: int,
-    records: list[Any],
+    records: list[Any] | BoxColumns,
     mode: Mode = Mode.STRICT,
     on_conflict: OnConflict = OnConflict.REPLACE,
 ) -> IngestResult:
@@ -249,7 +256,7 @@ def ingest_once(
     db: Database,
     user: User,
     label_set_id: int,
-    records: list[Any],
+    records: list[Any] | BoxColumns,
     mode: Mode,
     on_conflict: OnConflict,
     key: str,

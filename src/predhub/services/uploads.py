@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from predhub.core.box_columns import BoxColumns
 from predhub.services import access, labels
 from predhub.services.auth import User
 from predhub.services.common import iso
@@ -139,7 +140,9 @@ def _check_open(job: Record, chunk: int) -> None:
         raise Invalid.field("chunk", f"must be between 0 and total_chunks - 1{limit}")
 
 
-def put_chunk(db: Database, user: User, job_id: int, chunk: int, records: list[Any]) -> ChunkResult:
+def put_chunk(
+    db: Database, user: User, job_id: int, chunk: int, records: list[Any] | BoxColumns
+) -> ChunkResult:
     with db.read() as conn:
         job = access.upload_row(conn, user, job_id)
         stored = _stored_result(conn, job_id, chunk)

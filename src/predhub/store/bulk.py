@@ -7,46 +7,105 @@ statements through ``executemany``; PostgreSQL gets ``COPY … FROM STDIN``, its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection
 
-__all__ = ["insert_rows"]
+__all__ = ["Rows", "insert_rows"]
 
-# Rows per SQLite INSERT statement. One multi-row statement binds the same values as that many
-# one-row statements but is stepped once, and sqlite3 releases the GIL for each step: stepping per
-# row cost a third of the insert in Python overhead and let no other thread run in between.
-_SQLITE_ROWS_PER_STATEMENT = 500
+
+class Rows:
+    """A table's rows as one flat, row-major list of values: what multi-row INSERTs bind.
+
+    Columnar code fills it a column at a time (``values[k::width] = column``) without building a tuple
+    per row; row-at-a-time code appends tuples. Both read back as tuples.
+    """
+
+    __slots__ = ("values", "width")
+
+    def __init__(self, width: int, values: list[Any] | None = None) -> None:
+        self.width = width
+        self.values: list[Any] = [] if values is None else values
+
+    @classmethod
+    def from_columns(cls, columns: Sequence[Sequence[Any]]) -> Rows:
+        """Rows from equally long columns (the first column's length is the row count)."""
+        width, count = len(columns), len(columns[0])
+        values: list[Any] = [None] * (width * count)
+        for k, column in enumerate(columns):
+            values[k::width] = column
+        return cls(width, values)
+
+    def __len__(self) -> int:
+        return len(self.values) // self.width
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Rows):
+            return self.width == other.width and self.values == other.values
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self)!r})"
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*[iter(self.values)] * self.width, strict=True)
+
+    def append(self, row: Sequence[Any]) -> None:
+        self.values.extend(row)
+
+    def extend(self, rows: Iterable[Sequence[Any]]) -> None:
+        if isinstance(rows, Rows):
+            self.values.extend(rows.values)
+        else:
+            self.values.extend(chain.from_iterable(rows))
+
+    def where(self, keep: Callable[[tuple[Any, ...]], bool]) -> Rows:
+        return Rows(self.width, list(chain.from_iterable(row for row in self if keep(row))))
+
+
+# Rows per SQLite INSERT statement (3,000 rows of 10 columns stay under SQLite's 32,766 variables).
+# A multi-row statement binds the same values as as many one-row statements but is stepped once, and
+# sqlite3 releases the GIL while SQLite steps it: stepping per row cost a third of the insert in
+# Python overhead, and handed the GIL back and forth with every other thread once per row.
+_SQLITE_ROWS_PER_STATEMENT = 3000
 _SQLITE_MAX_VARIABLES = 32766
 
 
-def _sqlite_insert(cursor: Any, head: str, width: int, rows: Sequence[Sequence[Any]]) -> None:
+def _sqlite_insert(cursor: Any, head: str, width: int, flat: list[Any]) -> None:
     per = max(1, min(_SQLITE_ROWS_PER_STATEMENT, _SQLITE_MAX_VARIABLES // width))
     one = "(" + ",".join("?" * width) + ")"
-    flat = list(chain.from_iterable(rows))
-    full = len(rows) // per * per
+    count = len(flat) // width
+    full = count // per * per
     if full:
         step = per * width
         batches = [flat[i : i + step] for i in range(0, full * width, step)]
         cursor.executemany(head + ",".join([one] * per), batches)
-    if full < len(rows):
-        cursor.execute(head + ",".join([one] * (len(rows) - full)), flat[full * width :])
+    if full < count:
+        cursor.execute(head + ",".join([one] * (count - full)), flat[full * width :])
 
 
-def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order; JSON columns as already-encoded text)."""
+def insert_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Rows | Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (tuples or :class:`Rows` in ``columns`` order; JSON columns as encoded text)."""
     if not rows:
         return
+    flat = rows.values if isinstance(rows, Rows) else list(chain.from_iterable(rows))
+    width = len(columns)
     cols = ", ".join(f'"{c}"' for c in columns)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "sqlite":
-            _sqlite_insert(cursor, f'INSERT INTO "{table}" ({cols}) VALUES ', len(columns), rows)
+            _sqlite_insert(cursor, f'INSERT INTO "{table}" ({cols}) VALUES ', width, flat)
         else:
             with cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for start in range(0, len(flat), width):
+                    copy.write_row(flat[start : start + width])
     finally:
         cursor.close()
