@@ -61,7 +61,10 @@ class Rows:
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
         if isinstance(rows, Rows):
-            self.values.extend(rows.values)
+            if self.values:
+                self.values.extend(rows.values)
+            else:
+                self.values = rows.values  # taken over, not copied: the caller built it for this
         else:
             self.values.extend(chain.from_iterable(rows))
 
