@@ -504,7 +504,7 @@ def _add_box_columns(
     with np.errstate(over="ignore"):  # a huge box's area is inf, as in Python arithmetic
         area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
     position = np.flatnonzero(keep) - starts[owner]
-    out.boxes.extend(
+    out.boxes.absorb(
         Rows.from_columns(
             [
                 [ls_id] * n,
@@ -526,7 +526,7 @@ def _add_box_columns(
     group_key = sorted_key[ends]
     top = confidence[order][ends]
     group_label, group_class = np.divmod(group_key, max(len(names), 1))
-    out.stats.extend(
+    out.stats.absorb(
         Rows.from_columns(
             [
                 [ls_id] * len(ends),
@@ -543,7 +543,7 @@ def _add_box_columns(
     np.maximum.at(best, group_label, top)
     counts = np.asarray(columns.counts)[labels].tolist()
     scores = [None] * len(labels) if columns.scores is None else [columns.scores[i] for i in labels.tolist()]
-    out.labels.extend(
+    out.labels.absorb(
         Rows.from_columns(
             [
                 [ls_id] * len(labels),

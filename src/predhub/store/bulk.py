@@ -61,12 +61,17 @@ class Rows:
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
         if isinstance(rows, Rows):
-            if self.values:
-                self.values.extend(rows.values)
-            else:
-                self.values = rows.values  # taken over, not copied: the caller built it for this
+            self.values.extend(rows.values)
         else:
             self.values.extend(chain.from_iterable(rows))
+
+    def absorb(self, rows: Rows) -> None:
+        """Add ``rows``, taking their list over when this is empty (no copy): ``rows`` is used up."""
+        if self.values:
+            self.values.extend(rows.values)
+        else:
+            self.values = rows.values
+        rows.values = []
 
     def where(self, keep: Callable[[tuple[Any, ...]], bool]) -> Rows:
         return Rows(self.width, list(chain.from_iterable(row for row in self if keep(row))))
