@@ -31,12 +31,14 @@ def _start(backend: str, folder: Path, stack: ExitStack, **env: str) -> Hub:
 @pytest.fixture(scope="session", params=BACKENDS)
 def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     with ExitStack() as stack:
-        # A small body limit, so that the 413 test need not send hundreds of megabytes.
+        # A small body limit, so that the 413 test need not send hundreds of megabytes; sample images
+        # served by the tests' own servers on 127.0.0.1 (refused by default).
         yield _start(
             request.param,
             tmp_path_factory.mktemp(f"hub-{request.param}"),
             stack,
             PREDHUB_MAX_BODY_BYTES=str(8 * 1024 * 1024),
+            PREDHUB_ALLOW_PRIVATE_IMAGE_HOSTS="true",
         )
 
 

@@ -14,7 +14,7 @@ import orjson
 import pytest
 from PIL import Image
 
-from tests.hub_fixtures import assert_error
+from tests.hub_fixtures import ONTOLOGY, assert_error
 
 
 def png(width: int, height: int) -> bytes:
@@ -158,6 +158,22 @@ def test_url_samples_without_size_get_it_from_a_job(
     assert [f["sample_id"] for f in job["result"]["failed"]] == [made.json()["ids"][1]]
     sample = api.get(f"/samples/{made.json()['ids'][0]}").json()
     assert (sample["width"], sample["height"]) == (41, 29)
+
+
+def test_sample_sizes_are_not_fetched_from_private_addresses_by_default(
+    fresh_hub: Any, image_server: str
+) -> None:
+    # The URL is the uploader's and the hub fetches it: a loopback or intranet address is refused
+    # (server-side request forgery) unless allow_private_image_hosts is set, as the session hub does.
+    with fresh_hub.api() as api:
+        dataset = api.post("/datasets", json={"name": "ssrf", "ontology": ONTOLOGY}).json()
+        made = api.post(
+            f"/datasets/{dataset['id']}/samples", json=[{"key": "r", "url": f"{image_server}/pic.png"}]
+        )
+        job = wait_for_job(api, made.json()["job"])
+        assert job["status"] == "done" and job["result"]["sized"] == 0, job
+        assert "private or loopback" in job["result"]["failed"][0]["error"]
+        assert api.get(f"/samples/{made.json()['ids'][0]}").json()["width"] is None
 
 
 def test_jobs_of_other_workspaces_are_invisible(

@@ -1,4 +1,5 @@
-"""Fetching mask PNGs that records reference by URL (Labelbox ``instanceURI``, Segments bitmaps).
+"""Fetching what records reference by URL: mask PNGs (Labelbox ``instanceURI``, Segments bitmaps) and
+sample images whose size the hub reads.
 
 The server fetches on the uploader's behalf, so this is an SSRF surface. The rules:
 
@@ -26,7 +27,7 @@ import httpx
 
 from predhub.formats.raster import png_size
 
-__all__ = ["FetchError", "FetchPolicy", "MaskFetcher", "fetch_mask"]
+__all__ = ["FetchError", "FetchPolicy", "MaskFetcher", "fetch_mask", "fetch_url"]
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -97,7 +98,26 @@ def fetch_mask(
     client: httpx.Client | None = None,
     resolve: Resolver = _resolve,
 ) -> bytes:
-    """The bytes of the image at ``url``, checked against ``policy``; raises :class:`FetchError`."""
+    """The bytes of the PNG at ``url``, checked against ``policy`` (its pixel count included)."""
+    data = fetch_url(url, policy, client=client, resolve=resolve)
+    try:
+        width, height = png_size(data, url)
+    except ValueError as exc:
+        raise FetchError(str(exc)) from exc
+    if width * height > policy.max_pixels:
+        raise FetchError(f"{url}: {width}x{height} pixels exceeds the limit of {policy.max_pixels}")
+    return data
+
+
+def fetch_url(
+    url: str,
+    policy: FetchPolicy,
+    *,
+    client: httpx.Client | None = None,
+    resolve: Resolver = _resolve,
+) -> bytes:
+    """The bytes at ``url``, fetched under ``policy``'s host, address, redirect and size rules;
+    raises :class:`FetchError` naming the rule that refused it."""
     own = client is None
     http = client or httpx.Client(timeout=policy.timeout, follow_redirects=False)
     try:
@@ -126,14 +146,7 @@ def fetch_mask(
                     body += chunk
                     if len(body) > policy.max_bytes:
                         raise FetchError(f"{url}: more than {policy.max_bytes} bytes")
-            data = bytes(body)
-            try:
-                width, height = png_size(data, url)
-            except ValueError as exc:
-                raise FetchError(str(exc)) from exc
-            if width * height > policy.max_pixels:
-                raise FetchError(f"{url}: {width}x{height} pixels exceeds the limit of {policy.max_pixels}")
-            return data
+            return bytes(body)
         raise FetchError(f"{url}: more than {policy.max_redirects} redirects")
     except httpx.HTTPError as exc:
         raise FetchError(f"{url}: {exc}") from exc

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     allow_private_mask_hosts: bool = Field(
         default=False, description="let mask fetches reach private and loopback addresses (tests, intranets)"
     )
+    image_hosts: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="hosts the hub may fetch sample images from to read their size (exact, or "
+        "*.example.com); every public host by default",
+    )
+    allow_private_image_hosts: bool = Field(
+        default=False,
+        description="let sample-size fetches reach private and loopback addresses (tests, intranets)",
+    )
     local_login: bool = Field(
         default=True,
         description="hand the local admin's token to browsers on this machine (turn off behind a proxy)",
