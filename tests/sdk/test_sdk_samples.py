@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -83,3 +85,20 @@ def test_a_sample_needs_exactly_one_source() -> None:
         predhub.NewSample("x", url="https://example.test/x.jpg", path="x.jpg")
     with pytest.raises(ValueError, match="exactly one"):
         predhub.NewSample("x")
+
+
+def test_delete_a_sample_sync_and_async(client: predhub.Client, hub: Any, name: str) -> None:
+    dataset = client.create_dataset(name, ONTOLOGY)
+    ids = client.add_samples(
+        dataset, [predhub.NewSample(k, url=f"https://example.test/{k}.jpg", width=8, height=8) for k in "abc"]
+    ).ids
+    client.delete_sample(client.get_sample(ids[0]))
+
+    async def delete_async() -> None:
+        async with predhub.AsyncClient(hub.url, hub.token) as aclient:
+            await aclient.delete_sample(ids[1])
+
+    asyncio.run(delete_async())
+    assert [s.key for s in client.list_samples(dataset)] == ["c"]
+    with pytest.raises(predhub.NotFound):
+        client.delete_sample(ids[0])

@@ -188,3 +188,39 @@ def test_jobs_of_other_workspaces_are_invisible(
     with hub.api(token) as outsider:
         assert_error(outsider.get(f"/jobs/{job_id}"), 404, "not_found")
         assert_error(outsider.post(f"/jobs/{job_id}/cancel"), 404, "not_found")
+
+
+def test_deleting_a_sample_takes_its_labels_in_every_set_and_nothing_else(
+    hub: Any, api: httpx.Client, dataset: dict[str, Any], unique: Callable[[str], str]
+) -> None:
+    made = api.post(
+        f"/datasets/{dataset['id']}/samples",
+        json=[
+            {"key": k, "url": f"https://example.test/{k}.jpg", "width": 64, "height": 48} for k in ("x", "y")
+        ],
+    ).json()
+    sets = [api.post(f"/datasets/{dataset['id']}/label-sets", json={"name": unique(n)}).json() for n in "ab"]
+    for label_set in sets:
+        stored = api.post(
+            f"/label-sets/{label_set['id']}/labels",
+            json=[{"sample": k, "objects": [{"class": "car", "box": [1, 2, 30, 40]}]} for k in ("x", "y")],
+        )
+        assert stored.status_code == 200, stored.text
+    doomed, kept = made["ids"]
+    assert api.delete(f"/samples/{doomed}").status_code == 204
+    assert_error(api.get(f"/samples/{doomed}"), 404, "not_found")
+    assert_error(api.delete(f"/samples/{doomed}"), 404, "not_found")
+    for label_set in sets:
+        counts = api.get(f"/label-sets/{label_set['id']}").json()
+        assert (counts["label_count"], counts["object_count"]) == (1, 1)
+        assert_error(api.get(f"/label-sets/{label_set['id']}/labels/x"), 404, "not_found")
+        assert api.get(f"/label-sets/{label_set['id']}/labels/y").status_code == 200
+    name = sets[0]["name"]
+    found = api.get(f"/datasets/{dataset['id']}/samples", params={"q": f"{name}.car:>0"}).json()
+    assert [s["id"] for s in found["items"]] == [kept]
+    # Another workspace's user cannot delete it.
+    user = api.post("/users", json={"name": unique("outsider")}).json()
+    token = api.post(f"/users/{user['id']}/tokens").json()["token"]
+    with hub.api(token) as outsider:
+        assert_error(outsider.delete(f"/samples/{kept}"), 404, "not_found")
+    assert api.get(f"/samples/{kept}").status_code == 200

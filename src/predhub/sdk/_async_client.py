@@ -258,6 +258,10 @@ class AsyncClient(BaseClient):
     async def get_sample(self, sample_id: int) -> Sample:
         return await self._send(api.get_sample(sample_id))
 
+    async def delete_sample(self, sample: Sample | int) -> None:
+        """Delete a sample and its labels in every label set."""
+        await self._send(api.delete_sample(sample if isinstance(sample, int) else sample.id))
+
     async def get_sample_by_key(self, dataset: DatasetRef, key: str) -> Sample:
         return await self._send(api.get_sample_by_key(ref_id(dataset), key))
 

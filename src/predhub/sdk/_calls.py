@@ -55,6 +55,7 @@ __all__ = [
     "delete_deployment",
     "delete_label",
     "delete_label_set",
+    "delete_sample",
     "deployment_action",
     "deployment_logs",
     "find_datasets",
@@ -256,6 +257,10 @@ def list_samples(
 
 def get_sample(sample_id: int) -> Call[Sample]:
     return Call("GET", f"/samples/{sample_id}", _model(Sample.from_json))
+
+
+def delete_sample(sample_id: int) -> Call[None]:
+    return Call("DELETE", f"/samples/{sample_id}", _nothing)
 
 
 def get_sample_by_key(dataset_id: int, key: str) -> Call[Sample]:

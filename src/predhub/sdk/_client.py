@@ -256,6 +256,10 @@ class Client(BaseClient):
     def get_sample(self, sample_id: int) -> Sample:
         return self._send(api.get_sample(sample_id))
 
+    def delete_sample(self, sample: Sample | int) -> None:
+        """Delete a sample and its labels in every label set."""
+        self._send(api.delete_sample(sample if isinstance(sample, int) else sample.id))
+
     def get_sample_by_key(self, dataset: DatasetRef, key: str) -> Sample:
         return self._send(api.get_sample_by_key(ref_id(dataset), key))
 

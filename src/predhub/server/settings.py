@@ -73,5 +73,9 @@ class Settings(BaseSettings):
         return self.data_dir / "blobs"
 
     @property
+    def thumbnail_dir(self) -> Path:
+        return self.data_dir / "thumbnails"
+
+    @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"

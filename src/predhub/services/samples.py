@@ -14,6 +14,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Connection, insert, select
+from sqlalchemy import delete as sa_delete
 
 from predhub.services import access
 from predhub.services.auth import User
@@ -23,7 +24,7 @@ from predhub.services.pagination import Page, check_limit, decode_cursor, page_o
 from predhub.store import jobs
 from predhub.store.blobs import BlobStore, is_sha256
 from predhub.store.db import Database, Record
-from predhub.store.schema import samples
+from predhub.store.schema import evaluation_objects, evaluation_samples, samples
 
 __all__ = [
     "BlobInfo",
@@ -31,6 +32,7 @@ __all__ = [
     "Sample",
     "SampleStore",
     "create_many",
+    "delete",
     "get",
     "get_by_key",
     "image_of",
@@ -260,6 +262,22 @@ def create_many(
 def get(db: Database, user: User, sample_id: int) -> Sample:
     with db.read() as conn:
         return sample_from_row(access.sample_row(conn, user, sample_id))
+
+
+def delete(db: Database, user: User, sample_id: int) -> None:
+    """Delete a sample with its labels in every label set (their objects and class stats cascade).
+
+    Evaluation rows keep no foreign key to samples (an evaluation is a snapshot), so the sample's
+    rows there go here; an evaluation's summary metrics stay as they were computed.
+    """
+
+    def work(conn: Connection) -> None:
+        access.sample_row(conn, user, sample_id)
+        for table in (evaluation_objects, evaluation_samples):
+            conn.execute(sa_delete(table).where(table.c.sample_id == sample_id))
+        conn.execute(sa_delete(samples).where(samples.c.id == sample_id))
+
+    db.write_retrying(work)  # on PostgreSQL it may race a writer of the same labels
 
 
 def get_by_key(db: Database, user: User, dataset_id: int, key: str) -> Sample:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from predhub.services.errors import Invalid
 from predhub.services.samples import ImageSource, SampleStore
 from predhub.store.db import Database
 
-__all__ = ["THUMBNAIL_SIZES", "thumbnail"]
+__all__ = ["THUMBNAIL_SIZES", "forget", "thumbnail"]
 
 # A small fixed set, so the cache cannot be grown without bound by asking for every size.
 THUMBNAIL_SIZES = (128, 256, 512)
@@ -29,7 +30,10 @@ def thumbnail(
     source = samples.image_of(db, user, sample_id, store)
     if source.file is None:
         return source
-    target = cache_dir / str(size) / f"{sample_id}.jpg"
+    # Named by the image file too: a sample id can come back after a delete (SQLite reuses the
+    # highest rowid), and must not be served the thumbnail of the image that had it before.
+    digest = hashlib.sha1(str(source.file).encode(), usedforsecurity=False).hexdigest()[:16]
+    target = cache_dir / str(size) / f"{sample_id}-{digest}.jpg"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         with Image.open(source.file) as image:
@@ -42,3 +46,10 @@ def thumbnail(
             small.save(out, "JPEG", quality=82)
         os.replace(tmp, target)
     return ImageSource(file=target)
+
+
+def forget(cache_dir: Path, sample_id: int) -> None:
+    """Remove a deleted sample's cached thumbnails."""
+    for size in THUMBNAIL_SIZES:
+        for path in (cache_dir / str(size)).glob(f"{sample_id}-*.jpg"):
+            path.unlink(missing_ok=True)

@@ -49,9 +49,7 @@ def thumbnail(
     user: CurrentUser,
     size: Annotated[int, Query(description="128, 256 or 512")] = 256,
 ) -> Response:
-    source = thumbnails.thumbnail(
-        hub.db, user, sample_id, hub.store, hub.settings.data_dir / "thumbnails", size
-    )
+    source = thumbnails.thumbnail(hub.db, user, sample_id, hub.store, hub.settings.thumbnail_dir, size)
     if source.url is not None:
         return RedirectResponse(source.url)
     assert source.file is not None

@@ -19,7 +19,7 @@ from predhub.server.deps import (
 )
 from predhub.server.responses import json_response, page_response
 from predhub.server.schemas import PageOf, SamplePublic
-from predhub.services import idempotency, samples, search
+from predhub.services import idempotency, samples, search, thumbnails
 from predhub.services.errors import Invalid
 
 router = APIRouter(tags=["samples"])
@@ -80,6 +80,14 @@ def get_sample_by_key(dataset_id: int, key: str, hub: HubDep, user: CurrentUser)
 @router.get("/samples/{sample_id}", response_model=SamplePublic)
 def get_sample(sample_id: int, hub: HubDep, user: CurrentUser) -> Response:
     return json_response(samples.get(hub.db, user, sample_id).to_dict())
+
+
+@router.delete("/samples/{sample_id}", status_code=204)
+def delete_sample(sample_id: int, hub: HubDep, user: CurrentUser) -> Response:
+    """Delete the sample and its labels in every label set."""
+    samples.delete(hub.db, user, sample_id)
+    thumbnails.forget(hub.settings.thumbnail_dir, sample_id)
+    return Response(status_code=204)
 
 
 @router.get("/samples/{sample_id}/image", response_class=Response)
