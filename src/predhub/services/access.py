@@ -23,44 +23,42 @@ def member_of(user: User) -> Select[Any]:
     return select(memberships.c.workspace_id).where(memberships.c.user_id == user.id)
 
 
-def dataset_row(conn: Connection, user: User, dataset_id: int) -> Record:
-    row = conn.execute(
-        select(datasets).where(datasets.c.id == dataset_id, datasets.c.workspace_id.in_(member_of(user)))
-    ).first()
+def _one(conn: Connection, query: Select[Any], what: str) -> Record:
+    """The row of a lookup already limited to the user's workspaces, or 404 naming ``what``."""
+    row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"dataset {dataset_id} not found")
+        raise NotFound(f"{what} not found")
     return row
+
+
+def dataset_row(conn: Connection, user: User, dataset_id: int) -> Record:
+    query = select(datasets).where(datasets.c.id == dataset_id, datasets.c.workspace_id.in_(member_of(user)))
+    return _one(conn, query, f"dataset {dataset_id}")
 
 
 def label_set_row(conn: Connection, user: User, label_set_id: int) -> Record:
-    row = conn.execute(
+    query = (
         select(label_sets)
         .join(datasets, datasets.c.id == label_sets.c.dataset_id)
         .where(label_sets.c.id == label_set_id, datasets.c.workspace_id.in_(member_of(user)))
-    ).first()
-    if row is None:
-        raise NotFound(f"label set {label_set_id} not found")
-    return row
+    )
+    return _one(conn, query, f"label set {label_set_id}")
 
 
 def sample_row(conn: Connection, user: User, sample_id: int) -> Record:
-    row = conn.execute(
+    query = (
         select(samples)
         .join(datasets, datasets.c.id == samples.c.dataset_id)
         .where(samples.c.id == sample_id, datasets.c.workspace_id.in_(member_of(user)))
-    ).first()
-    if row is None:
-        raise NotFound(f"sample {sample_id} not found")
-    return row
+    )
+    return _one(conn, query, f"sample {sample_id}")
 
 
 def upload_row(conn: Connection, user: User, job_id: int) -> Record:
-    row = conn.execute(
+    query = (
         select(upload_jobs, label_sets.c.dataset_id)
         .join(label_sets, label_sets.c.id == upload_jobs.c.label_set_id)
         .join(datasets, datasets.c.id == label_sets.c.dataset_id)
         .where(upload_jobs.c.id == job_id, datasets.c.workspace_id.in_(member_of(user)))
-    ).first()
-    if row is None:
-        raise NotFound(f"upload {job_id} not found")
-    return row
+    )
+    return _one(conn, query, f"upload {job_id}")
