@@ -105,3 +105,27 @@ def test_a_job_abandoned_too_often_fails(db: Database) -> None:
             conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(heartbeat_at=stale))
     assert jobs.claim(db, "crashy", ["k"]) is None
     assert _row(db, job_id).status == "failed"
+
+
+def test_progress_noted_inside_a_long_transaction_is_visible_while_the_job_runs(db: Database) -> None:
+    noted, release = threading.Event(), threading.Event()
+
+    def long_import(ctx: jobs.JobContext) -> dict[str, Any]:
+        with ctx.db.write():  # holds SQLite's only write lock, as an import does
+            ctx.note(0.4, "400 of 1000 records")
+            noted.set()
+            release.wait(30)
+        return {"ok": True}
+
+    job_id = _enqueue(db, "long", {})
+    worker = jobs.Worker(db, handlers={"long": long_import}, poll_seconds=0.05)
+    worker.start()
+    try:
+        assert noted.wait(30)
+        assert jobs.live_progress(job_id) == (0.4, "400 of 1000 records")
+        release.set()
+    finally:
+        worker.stop()
+    assert jobs.live_progress(job_id) is None
+    row = _row(db, job_id)
+    assert (row.status, row.progress) == ("done", 1.0)

@@ -23,12 +23,16 @@ _JOB_KINDS = (sample_sizes, imports, evaluation_job, prediction_jobs)
 
 
 def _describe(row: Record) -> dict[str, Any]:
+    progress, message = row.progress, row.message
+    live = job_store.live_progress(row.id) if row.status == "running" else None
+    if live is not None:  # noted by a handler of this process that cannot write its row yet
+        progress, message = live
     return {
         "id": row.id,
         "kind": row.kind,
         "status": row.status,
-        "progress": row.progress,
-        "message": row.message,
+        "progress": progress,
+        "message": message,
         "result": row.result,
         "error": row.error,
         "created_at": iso(row.created_at),

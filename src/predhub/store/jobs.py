@@ -32,6 +32,7 @@ __all__ = [
     "claim",
     "enqueue",
     "handler",
+    "live_progress",
 ]
 
 log = logging.getLogger("predhub.jobs")
@@ -39,6 +40,17 @@ log = logging.getLogger("predhub.jobs")
 STALE_AFTER = timedelta(seconds=30)
 HEARTBEAT_EVERY = 5.0
 MAX_ATTEMPTS = 3
+
+
+# Progress of the jobs running in this process, for handlers that cannot write it to their row while
+# they run: an import stores everything in one transaction, and on SQLite that transaction holds the
+# only write lock until it commits. Readers of a running job overlay this on the stored progress.
+_live: dict[int, tuple[float, str | None]] = {}
+
+
+def live_progress(job_id: int) -> tuple[float, str | None] | None:
+    """(fraction, message) a job running in this process last noted, or None."""
+    return _live.get(job_id)
 
 
 class JobCancelled(Exception):
@@ -55,6 +67,11 @@ class JobContext:
     payload: dict[str, Any]
     worker: str
     resources: dict[str, Any] = field(default_factory=dict)
+
+    def note(self, fraction: float, message: str | None = None) -> None:
+        """Record progress (0..1) in memory only: for a handler inside a long write transaction.
+        Readers in this process see it (:func:`live_progress`); the row gets the final state."""
+        _live[self.id] = (min(max(fraction, 0.0), 1.0), message)
 
     def progress(self, fraction: float, message: str | None = None) -> None:
         """Record progress (0..1); raises :class:`JobCancelled` when the job was cancelled meanwhile."""
@@ -214,6 +231,7 @@ class Worker:
         finally:
             beat.set()
             heart.join()
+            _live.pop(job.id, None)
         return True
 
     def _heartbeat(self, job_id: int, done: threading.Event) -> None:
