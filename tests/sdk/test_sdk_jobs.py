@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from itertools import islice
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 import predhub
+from predhub.sdk._base import poll_intervals
 from tests.hub_fixtures import Hub
 from tests.image_server import serve_folder
 from tests.sdk_helpers import ONTOLOGY
@@ -60,3 +62,8 @@ def test_the_async_client_waits_too(hub: Hub, images: Path, name: str) -> None:
 def test_an_unknown_job_is_not_found(client: predhub.Client) -> None:
     with pytest.raises(predhub.NotFound):
         client.get_job(10**9)
+
+
+def test_waiting_polls_often_at_first_then_backs_off_to_the_poll_interval() -> None:
+    assert list(islice(poll_intervals(0.5), 6)) == [0.05, 0.1, 0.2, 0.4, 0.5, 0.5]
+    assert list(islice(poll_intervals(0.01), 2)) == [0.01, 0.01]

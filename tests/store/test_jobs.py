@@ -129,3 +129,17 @@ def test_progress_noted_inside_a_long_transaction_is_visible_while_the_job_runs(
     assert jobs.live_progress(job_id) is None
     row = _row(db, job_id)
     assert (row.status, row.progress) == ("done", 1.0)
+
+
+def test_wake_workers_has_an_idle_worker_claim_a_new_job_at_once(db: Database) -> None:
+    ran = threading.Event()
+    worker = jobs.Worker(db, handlers={"quick": lambda ctx: ran.set() or {}}, poll_seconds=3600)
+    worker.start()
+    try:
+        # The worker found nothing and sleeps for an hour; without the wake-up the job would wait.
+        assert not ran.wait(0.3)
+        _enqueue(db, "quick", {})
+        jobs.wake_workers()
+        assert ran.wait(30)
+    finally:
+        worker.stop()

@@ -13,7 +13,7 @@ never opened is always safe to retry.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Generic, TypeVar
@@ -24,7 +24,7 @@ import orjson
 from predhub.sdk._config import Config, load_config
 from predhub.sdk._exceptions import APIError, ConnectError, TransportError, error_for_status
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "Call", "Progress", "RetryPolicy"]
+__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "Call", "Progress", "RetryPolicy", "poll_intervals"]
 
 T = TypeVar("T")
 
@@ -88,6 +88,18 @@ class RetryPolicy:
         if retry_after is not None:
             return min(retry_after, self.max_backoff)
         return self._random.uniform(0.0, min(self.max_backoff, self.backoff * 2**attempt))
+
+
+def poll_intervals(longest: float) -> Iterator[float]:
+    """Waits between polls of a job or evaluation: 0.05 s at first, doubling up to ``longest``.
+
+    A job that takes a few seconds is then seen done within a tenth of its time, not up to a whole
+    ``longest`` later, while a long one is polled no more often than every ``longest`` seconds.
+    """
+    delay = min(0.05, longest)
+    while True:
+        yield delay
+        delay = min(delay * 2, longest)
 
 
 class Progress(Generic[T]):

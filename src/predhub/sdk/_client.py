@@ -23,7 +23,7 @@ import orjson
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
 from predhub.sdk import _evaluations as ev_api
-from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy
+from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy, poll_intervals
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
@@ -622,17 +622,20 @@ class Client(BaseClient):
         self, evaluation_id: int, *, poll_interval: float = 0.5, timeout: float | None = None
     ) -> Evaluation:
         deadline = None if timeout is None else time.monotonic() + timeout
+        delays = poll_intervals(poll_interval)
         while True:
             ev = self._send(ev_api.get_evaluation(evaluation_id))
             if ev.finished or (deadline is not None and time.monotonic() >= deadline):
                 return ev
-            time.sleep(poll_interval)
+            time.sleep(next(delays))
 
     def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
-        """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is)."""
+        """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is);
+        every 0.05 s at first, backing off to every ``poll_interval`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        delays = poll_intervals(poll_interval)
         while True:
             job = self._send(api.get_job(job_id))
             if job.status.finished or (deadline is not None and time.monotonic() >= deadline):
                 return job
-            time.sleep(poll_interval)
+            time.sleep(next(delays))

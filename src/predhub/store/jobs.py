@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ __all__ = [
     "enqueue",
     "handler",
     "live_progress",
+    "wake_workers",
 ]
 
 log = logging.getLogger("predhub.jobs")
@@ -46,6 +48,20 @@ MAX_ATTEMPTS = 3
 # they run: an import stores everything in one transaction, and on SQLite that transaction holds the
 # only write lock until it commits. Readers of a running job overlay this on the stored progress.
 _live: dict[int, tuple[float, str | None]] = {}
+
+
+# The workers of this process, so that queuing a job can wake the idle ones (see wake_workers).
+_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
+
+
+def wake_workers() -> None:
+    """Have this process's idle workers look for a job now instead of at their next poll.
+
+    Call after the transaction that queued the job committed (a worker woken earlier finds nothing).
+    Workers of other processes sharing the database still find it at their next poll.
+    """
+    for worker in list(_workers):
+        worker.wake()
 
 
 def live_progress(job_id: int) -> tuple[float, str | None] | None:
@@ -193,17 +209,25 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.name = f"{socket.gethostname()}:{threading.get_native_id()}:{id(self):x}"
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._threads = [
             threading.Thread(target=self._loop, name=f"predhub-worker-{i}", daemon=True)
             for i in range(threads)
         ]
 
     def start(self) -> None:
+        _workers.add(self)
         for t in self._threads:
             t.start()
 
+    def wake(self) -> None:
+        """Look for a job now (see :func:`wake_workers`)."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
+        _workers.discard(self)
         self._stop.set()
+        self._wake.set()
         for t in self._threads:
             if t.is_alive():
                 t.join(timeout)
@@ -254,4 +278,7 @@ class Worker:
                 log.exception("job worker error")
                 ran = False
             if not ran:
-                self._stop.wait(self.poll_seconds)
+                # A wake-up set while this thread was claiming (or running a job) is not lost: the
+                # event stays set, and the wait returns at once for one more claim.
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
