@@ -13,7 +13,7 @@ def test_all_is_complete() -> None:
         "registry",
         "raster",
         "brush",
-        "fastpath",
+        "plain_boxes",
         *FORMAT_NAMES,
     }
     assert public - modules == set(formats.__all__)

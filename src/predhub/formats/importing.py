@@ -35,6 +35,7 @@ __all__ = [
     "ImportReport",
     "import_records",
     "merge_labels",
+    "read_record",
 ]
 
 # Reports keep the first errors and count the rest, so a bad 1 GB file cannot exhaust memory.
@@ -121,15 +122,10 @@ def import_records(
     box_classes = _box_classes(options)
     pending: Label | None = None
     for record in records:
-        report.records += 1
-        parsed = _parse(fmt, record, options, samples, report, box_classes)
-        if parsed is None:
-            report.rejected += 1
-            continue
-        if mode is ImportMode.STRICT and report.error_count:
-            continue  # keep reading to report every error, but yield nothing more
-        for p in parsed:
-            label = p.label
+        labels = read_record(fmt, record, options, samples, report, box_classes)
+        if labels is None or (mode is ImportMode.STRICT and report.error_count):
+            continue  # in strict mode keep reading to report every error, but yield nothing more
+        for label in labels:
             report.objects += len(label.objects)
             if (
                 pending is not None
@@ -147,6 +143,27 @@ def import_records(
     if pending is not None:
         report.labels += 1
         yield pending
+
+
+def read_record(
+    fmt: Format,
+    record: Record,
+    options: ImportOptions,
+    samples: Container[str] | None,
+    report: ImportReport,
+    box_classes: frozenset[str] | None = None,
+) -> list[Label] | None:
+    """One record's validated labels (not merged with its neighbours), or None after reporting its
+    errors; counts the record (and a rejection) in ``report``, not its objects: the caller counts
+    those it keeps. ``box_classes`` is the ontology's box classes when the caller has them at hand."""
+    report.records += 1
+    if box_classes is None:
+        box_classes = _box_classes(options)
+    parsed = _parse(fmt, record, options, samples, report, box_classes)
+    if parsed is None:
+        report.rejected += 1
+        return None
+    return [p.label for p in parsed]
 
 
 def _parse(

@@ -14,15 +14,16 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 import ijson
 import orjson
 
 from predhub.core import Label
 from predhub.formats.base import ExportOptions, ExportReport, Format, Framing, ImportOptions, Record
+from predhub.formats.plain_boxes import BoxBatch, BoxTables, coco_results, labelbox_lines
 
 __all__ = [
     "export_file",
@@ -30,6 +31,7 @@ __all__ = [
     "iter_json_array",
     "iter_ndjson",
     "iter_per_sample",
+    "open_batches",
     "open_records",
     "read_coco_header",
 ]
@@ -37,16 +39,21 @@ __all__ = [
 # A line this long is not re-read as a Python literal: literal_eval's cost grows with it.
 _MAX_LITERAL_LINE = 1 << 20
 
+R = TypeVar("R")
+
 
 def iter_ndjson(stream: IO[bytes]) -> Iterator[Record]:
     """One record per non-blank line; ``index`` is the 0-based line number."""
     for index, line in enumerate(stream):
-        if not line.strip():
-            continue
-        try:
-            yield Record(index, orjson.loads(line))
-        except orjson.JSONDecodeError as exc:
-            yield _lenient(index, line, exc)
+        if line.strip():
+            yield _line_record(index, line)
+
+
+def _line_record(index: int, line: bytes) -> Record:
+    try:
+        return Record(index, orjson.loads(line))
+    except orjson.JSONDecodeError as exc:
+        return _lenient(index, line, exc)
 
 
 def _lenient(index: int, line: bytes, exc: orjson.JSONDecodeError) -> Record:
@@ -93,31 +100,45 @@ _NEXT_ITEM = re.compile(rb"\s*,\s*\{")
 
 
 def _iter_array_chunks(stream: IO[bytes]) -> Iterator[Record]:
-    """Cut the array after a ``}`` followed by ``, {`` and parse the run before it with orjson.
+    for run in _array_runs(stream, _loads_run, _CHUNK):
+        if isinstance(run, Record):
+            yield run
+        else:
+            yield from run
+
+
+def _array_runs(
+    stream: IO[bytes], parse: Callable[[bytes, int], tuple[R, int] | None], chunk: int
+) -> Iterator[R | Record]:
+    """Cut the array after a ``}`` followed by ``, {`` and parse the run before it.
 
     A cut inside a string or inside a nested value leaves an unterminated string or unbalanced
-    brackets, so orjson refuses it; a run that parses is therefore exactly a sequence of whole items,
-    and the next item starts at the ``{``. Refused cuts are retried further back, then with more data.
+    brackets, so the parser refuses it; a run that parses is therefore exactly a sequence of whole
+    items, and the next item starts at the ``{``. Refused cuts are retried further back, then with
+    more data. ``parse(run, first_index)`` returns the run's result and its number of items, or None;
+    what cannot be cut this way is read by ijson, record by record.
     """
-    head = stream.read(_CHUNK)
-    start = head.index(b"[") + 1
-    buf = bytearray(head[start:])
+    buf = bytearray()
+    while b"[" not in buf:  # the caller saw "[" first, after whitespace
+        data = stream.read(chunk)
+        if not data:
+            raise ValueError("not a JSON array")
+        buf += data
+    del buf[: buf.index(b"[") + 1]
     count = 0
     eof = False
     while True:
         if not eof:
-            chunk = stream.read(_CHUNK)
-            eof = not chunk
-            buf += chunk
+            data = stream.read(chunk)
+            eof = not data
+            buf += data
         if eof:
             body = bytes(buf).rstrip()
-            items = _loads_run(body[:-1]) if body.endswith(b"]") else None
-            if items is None:
+            parsed = parse(body[:-1], count) if body.endswith(b"]") else None
+            if parsed is None:
                 yield from _iter_ijson(_Joined(b"[" + bytes(buf), stream), "item", count)
-                return
-            for item in items:
-                yield Record(count, item)
-                count += 1
+            else:
+                yield parsed[0]
             return
         cut = len(buf)
         for _ in range(4):
@@ -127,11 +148,10 @@ def _iter_array_chunks(stream: IO[bytes]) -> Iterator[Record]:
                 break
             if match is None:
                 continue
-            items = _loads_run(bytes(buf[: cut + 1]))
-            if items is not None:
-                for item in items:
-                    yield Record(count, item)
-                    count += 1
+            parsed = parse(bytes(buf[: cut + 1]), count)
+            if parsed is not None:
+                yield parsed[0]
+                count += parsed[1]
                 del buf[: match.end() - 1]
                 break
         if len(buf) > _MAX_PENDING:
@@ -139,7 +159,14 @@ def _iter_array_chunks(stream: IO[bytes]) -> Iterator[Record]:
             return
 
 
-def _loads_run(run: bytes) -> list[Any] | None:
+def _loads_run(run: bytes, start: int) -> tuple[list[Record], int] | None:
+    items = _loads_items(run)
+    if items is None:
+        return None
+    return [Record(start + i, item) for i, item in enumerate(items)], len(items)
+
+
+def _loads_items(run: bytes) -> list[Any] | None:
     run = run.strip()
     if not run:
         return []
@@ -275,13 +302,118 @@ def open_records(
     if fmt.framing is Framing.COCO:
         header = read_coco_header(stream)
         if header is None:
-            if options.categories is None and options.ontology is not None:
-                # Results name classes by id: the ontology's classes numbered from 1.
-                ids = {i + 1: name for i, name in enumerate(options.ontology.class_names)}
-                options = dataclasses.replace(options, categories=ids)
-            return iter_json_array(stream), options
+            return iter_json_array(stream), _results_options(options)
         return iter_json_array(stream, "annotations.item"), coco_options(options, *header)
     return iter_json(stream), options
+
+
+def _results_options(options: ImportOptions) -> ImportOptions:
+    if options.categories is None and options.ontology is not None:
+        # Results name classes by id: the ontology's classes numbered from 1.
+        ids = {i + 1: name for i, name in enumerate(options.ontology.class_names)}
+        options = dataclasses.replace(options, categories=ids)
+    return options
+
+
+# --- batches (the bulk path of imports) ---------------------------------------------------------
+
+_BATCH_BYTES = 4 << 20  # read and decoded at once: ~50,000 COCO results, ~25,000 Labelbox lines
+# Records per batch where each goes through its converter: a record may be a whole sample's file.
+_BATCH_RECORDS = {Framing.PER_SAMPLE: 200, Framing.JSON: 1000}
+_BATCH_RECORDS_DEFAULT = 5000
+
+
+def open_batches(
+    path: Path,
+    fmt: Format,
+    options: ImportOptions,
+    samples: Collection[str],
+    stream: IO[bytes] | None = None,
+    *,
+    batch_bytes: int = _BATCH_BYTES,
+) -> tuple[Iterator[BoxBatch], ImportOptions, BoxTables]:
+    """:func:`open_records` in batches, with the plain boxes of COCO results and Labelbox NDJSON
+    decoded in bulk (:mod:`predhub.formats.plain_boxes`), about ``batch_bytes`` of the file at a
+    time; also the tables the boxes index, built for the dataset's ``samples`` (keys)."""
+    if fmt.name == "labelbox" and fmt.framing is Framing.NDJSON and stream is not None:
+        tables = BoxTables.build(fmt.name, options, samples)
+        return _labelbox_batches(stream, tables, batch_bytes), options, tables
+    if fmt.name == "coco" and stream is not None and _first_byte(stream) == b"[":
+        options = _results_options(options)
+        tables = BoxTables.build(fmt.name, options, samples)
+        return _coco_batches(stream, tables, batch_bytes), options, tables
+    records, options = open_records(path, fmt, options, stream)
+    size = _BATCH_RECORDS.get(fmt.framing, _BATCH_RECORDS_DEFAULT)
+    return _record_batches(records, size, stream), options, BoxTables.build("", options, samples)
+
+
+def _offset(stream: IO[bytes] | None) -> int:
+    return 0 if stream is None or stream.closed else stream.tell()
+
+
+def _record_batches(records: Iterable[Record], size: int, stream: IO[bytes] | None) -> Iterator[BoxBatch]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield BoxBatch.of_records(batch, _offset(stream))
+            batch = []
+    if batch:
+        yield BoxBatch.of_records(batch, _offset(stream))
+
+
+def _item_record(index: int, item: bytes) -> Record:
+    try:
+        return Record(index, orjson.loads(item))
+    except orjson.JSONDecodeError as exc:
+        return Record(index, None, error=f"invalid JSON: {exc}")
+
+
+def _coco_batches(stream: IO[bytes], tables: BoxTables, batch_bytes: int) -> Iterator[BoxBatch]:
+    def parse(run: bytes, start: int) -> tuple[BoxBatch, int] | None:
+        return coco_results(run, start, tables, _item_record)
+
+    rest: list[Record] = []  # what ijson reads when the array cannot be cut (see _array_runs)
+    for run in _array_runs(stream, parse, batch_bytes):
+        if isinstance(run, Record):
+            rest.append(run)
+            if len(rest) >= _BATCH_RECORDS_DEFAULT:
+                yield BoxBatch.of_records(rest, _offset(stream))
+                rest = []
+        else:
+            run.offset = _offset(stream)
+            yield run
+    if rest:
+        yield BoxBatch.of_records(rest, _offset(stream))
+
+
+def _labelbox_batches(stream: IO[bytes], tables: BoxTables, batch_bytes: int) -> Iterator[BoxBatch]:
+    for start, lines in _line_runs(stream, batch_bytes):
+        batch = labelbox_lines(lines, start, tables, _line_record)
+        batch.offset = _offset(stream)
+        yield batch
+
+
+def _line_runs(stream: IO[bytes], chunk: int) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines of a stream, ``chunk`` bytes at a time, with the 0-based number of the first line
+    (numbered as :func:`iter_ndjson` numbers them: split at ``\\n`` only)."""
+    start = 0
+    rest = b""
+    while True:
+        data = stream.read(chunk)
+        if not data:
+            if rest:
+                yield start, [rest]
+            return
+        data = rest + data if rest else data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        lines = data[:cut].split(b"\n")
+        rest = data[cut + 1 :]
+        yield start, lines
+        start += len(lines)
 
 
 # --- export -------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Importing a file in any registered format into a label set: as a job, or a few records at once.
 
-The file is read as a stream (:mod:`predhub.formats.io`), converted and validated record by record
-against the dataset (:func:`predhub.formats.import_records`, errors in the format's own field names),
-and written in batches inside ONE write transaction: a strict import with any error, or a crash half-way,
+The file is read as a stream of batches (:func:`predhub.formats.io.open_batches`): plain detector boxes
+decoded and checked a column at a time, every other record converted and validated against the dataset
+by its format (errors in the format's own field names); the batches are written, while the next one is
+read, inside ONE write transaction: a strict import with any error, or a crash half-way,
 rolls back whole, so a label set never holds half a file. Within one import a sample that comes back
 later in the file (Labelbox lines are per annotation) is appended to, never replaced.
 """
@@ -28,18 +29,18 @@ from predhub.formats import (
     Record,
     get_format,
     import_records,
-    open_records,
 )
 from predhub.formats.fetch import FetchPolicy, MaskFetcher
+from predhub.formats.io import open_batches
 from predhub.formats.registry import UnknownFormat
 from predhub.services import access, datasets
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid
-from predhub.services.import_rows import Target, import_stream, write_labels
+from predhub.services.import_rows import Progress, Target, import_batches, write_labels
 from predhub.services.ingest import SampleInfo
 from predhub.services.labels import Mode, OnConflict
 from predhub.store.db import Database
-from predhub.store.jobs import JobContext, enqueue, handler
+from predhub.store.jobs import JobContext, enqueue, handler, wake_workers
 from predhub.store.schema import datasets as datasets_table
 from predhub.store.schema import samples
 
@@ -123,9 +124,11 @@ def import_file(
     options: Mapping[str, Any] | None = None,
     job_id: int | None = None,
     masks: Mapping[str, bytes] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Import one file; returns the import report. Raises :class:`ImportRejected` (strict, nothing
-    stored) — the job turns it into a failed job listing the errors."""
+    stored) — the job turns it into a failed job listing the errors. ``progress(fraction, message)``
+    is called after each stored batch."""
     fmt = get_format(format)
     with db.read() as conn:
         target = _target(conn, user, label_set_id, format, options or {})
@@ -136,18 +139,23 @@ def import_file(
     try:
         stream = None if source.is_dir() else source.open("rb")
         try:
-            records, import_options = open_records(source, fmt, target.options, stream)
+            batches, import_options, tables = open_batches(
+                source, fmt, target.options, target.samples, stream
+            )
             with db.write() as conn:
-                writer = import_stream(
+                written = import_batches(
                     conn,
                     fmt,
-                    records,
+                    batches,
                     import_options,
+                    tables,
                     target,
                     ImportMode(mode),
                     OnConflict(on_conflict),
                     report,
-                    job_id,
+                    job_id=job_id,
+                    progress=progress,
+                    size=None if stream is None else source.stat().st_size,
                 )
         finally:
             if stream is not None:
@@ -155,7 +163,7 @@ def import_file(
     finally:
         if unpacked is not None:
             shutil.rmtree(unpacked, ignore_errors=True)
-    return {**report.to_dict(), "stored": writer.stored, "stored_objects": writer.objects}
+    return {**report.to_dict(), "stored": written.stored, "stored_objects": written.objects}
 
 
 def start_import(
@@ -189,7 +197,9 @@ def start_import(
             "on_conflict": on_conflict,
             "options": dict(options or {}),
         }
-        return enqueue(conn, "import", payload, workspace_id=workspace_id)
+        job_id = enqueue(conn, "import", payload, workspace_id=workspace_id)
+    wake_workers()  # committed: this process's idle workers claim it now, not at their next poll
+    return job_id
 
 
 def mask_fetcher(settings: Any) -> MaskFetcher:
@@ -220,6 +230,7 @@ def _run(ctx: JobContext) -> dict[str, Any]:
             options=p.get("options") or {},
             job_id=ctx.id,
             masks=masks,
+            progress=ctx.note,
         )
     except ImportRejected as exc:
         report = exc.report
@@ -275,10 +286,10 @@ def post_records(
 
     def action(conn: Connection) -> dict[str, Any]:
         access.label_set_row(conn, user, label_set_id)
-        writer = write_labels(conn, target, parsed, OnConflict(on_conflict), None)
+        written = write_labels(conn, target, parsed, OnConflict(on_conflict))
         return {
-            "stored": writer.stored,
-            "objects": writer.objects,
+            "stored": written.stored,
+            "objects": written.objects,
             "rejected": report.rejected,
             "errors": [e.to_dict() for e in report.errors],
             "warnings": [e.to_dict() for e in report.warnings],

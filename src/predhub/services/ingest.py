@@ -12,12 +12,13 @@ for field.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from predhub.core.box_columns import BoxColumns
@@ -33,11 +34,13 @@ from predhub.store.bulk import Rows
 
 __all__ = [
     "BOX_COLUMNS",
+    "BOX_ID_COLUMNS",
     "LABEL_COLUMNS",
     "OBJECT_COLUMNS",
     "Prepared",
     "SampleInfo",
     "Unparseable",
+    "add_box_arrays",
     "prepare",
     "prepare_columns",
 ]
@@ -66,6 +69,8 @@ OBJECT_COLUMNS = (
 # Plain boxes leave out the columns whose defaults fit them (kind "box", rotation 0, no payload):
 # binding parameters is most of what an insert costs, so fewer columns is faster.
 BOX_COLUMNS = ("label_set_id", "sample_id", "position", "class", "x0", "y0", "x1", "y1", "confidence", "area")
+# Plain boxes that carry their own object ids (Labelbox's uuid).
+BOX_ID_COLUMNS = (*BOX_COLUMNS, "external_id")
 LABEL_COLUMNS = (
     "label_set_id",
     "sample_id",
@@ -158,8 +163,13 @@ class Unparseable:
 
 @dataclass
 class Prepared:
-    """Rows ready for the database, and what was rejected. ``sample_ids[i]`` is record ``records[i]``'s."""
+    """Rows ready for the database, and what was rejected. ``sample_ids[i]`` is record ``records[i]``'s.
 
+    ``boxes`` holds plain boxes in ``box_columns`` (:data:`BOX_COLUMNS`, or :data:`BOX_ID_COLUMNS`
+    when they carry object ids); ``objects`` every other object in :data:`OBJECT_COLUMNS`.
+    """
+
+    box_columns: tuple[str, ...] = BOX_COLUMNS
     labels: Rows = field(default_factory=lambda: Rows(len(LABEL_COLUMNS)))
     boxes: Rows = field(default_factory=lambda: Rows(len(BOX_COLUMNS)))
     objects: Rows = field(default_factory=lambda: Rows(len(OBJECT_COLUMNS)))
@@ -168,6 +178,10 @@ class Prepared:
     object_counts: list[int] = field(default_factory=list)
     errors: list[Detail] = field(default_factory=list)
     total: int = 0
+
+    def __post_init__(self) -> None:
+        if self.boxes.width != len(self.box_columns) and not self.boxes.values:
+            self.boxes = Rows(len(self.box_columns))
 
     @property
     def rejected(self) -> int:
@@ -479,53 +493,112 @@ def prepare_columns(
         else:
             seen[sids[i]] = i
             good[i] = True
-    _add_box_columns(out, label_set_id, columns, good, label_of, starts, boxes, conf, classes, sid)
+    labels = np.flatnonzero(good)
+    keep = good[label_of]
+    owner = np.cumsum(good)[label_of[keep]] - 1  # a kept box's label, counted among the good ones
+    scores = None if columns.scores is None else [columns.scores[i] for i in labels.tolist()]
+    _add_box_rows(
+        out,
+        label_set_id,
+        _LabelColumns(sid[labels], counts[labels], labels, scores, columns.status),
+        _BoxArrays(
+            owner, np.flatnonzero(keep) - starts[label_of[keep]], boxes[keep], conf[keep], classes[keep]
+        ),
+        columns.classes,
+    )
     return out
 
 
-def _add_box_columns(
+def add_box_arrays(
     out: Prepared,
     ls_id: int,
-    columns: BoxColumns,
-    good: np.ndarray,
-    label_of: np.ndarray,
-    starts: np.ndarray,
-    boxes: np.ndarray,
-    conf: np.ndarray,
-    classes: np.ndarray,
-    sid: np.ndarray,
+    sample_ids: npt.NDArray[np.int64],
+    classes: Sequence[str],
+    class_index: npt.NDArray[np.intp],
+    xyxy: npt.NDArray[np.float64],
+    confidence: npt.NDArray[np.float64],
+    ids: Sequence[str | None] | None = None,
+    records: npt.NDArray[np.intp] | None = None,
 ) -> None:
-    """The label, box and class-stats rows of the ``good`` labels, built column by column."""
-    keep = good[label_of]
-    owner = label_of[keep]
-    box, confidence, cls = boxes[keep], conf[keep], classes[keep]
-    names = np.array(columns.classes, dtype=object)
-    n = len(owner)
-    with np.errstate(over="ignore"):  # a huge box's area is inf, as in Python arithmetic
-        area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
-    position = np.flatnonzero(keep) - starts[owner]
-    out.boxes.absorb(
-        Rows.from_columns(
-            [
-                [ls_id] * n,
-                sid[owner].tolist(),
-                position.tolist(),
-                names[cls].tolist(),
-                *box.T.tolist(),
-                confidence.tolist(),
-                area.tolist(),
-            ]
-        )
+    """Labels of plain boxes, given box by box, to ``out``'s label, box and class-stats rows.
+
+    The boxes of one label are consecutive (a label per run of one sample id), in position order;
+    ``xyxy`` is ``(n, 4)``, ``class_index`` indexes ``classes``; ``ids`` are the object ids (``out``
+    must then have been made with :data:`BOX_ID_COLUMNS`); ``records[i]`` is box ``i``'s record
+    index (its label's is its first box's). The boxes must already be valid.
+    """
+    n = len(sample_ids)
+    if not n:
+        return
+    starts = np.flatnonzero(np.r_[True, sample_ids[1:] != sample_ids[:-1]])
+    counts = np.diff(np.r_[starts, n])
+    owner = np.repeat(np.arange(len(starts)), counts)
+    first = starts if records is None else records[starts]
+    _add_box_rows(
+        out,
+        ls_id,
+        _LabelColumns(sample_ids[starts], counts, first, None, "labeled"),
+        _BoxArrays(owner, np.arange(n) - starts[owner], xyxy, confidence, class_index, ids),
+        classes,
     )
 
+
+@dataclass(frozen=True, slots=True)
+class _LabelColumns:
+    """Per label: sample id, box count, record index, score (or all None), and the batch's status."""
+
+    sample_id: npt.NDArray[np.int64]
+    count: npt.NDArray[np.int64]
+    record: npt.NDArray[np.intp]
+    scores: list[float | None] | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class _BoxArrays:
+    """Per box: its label (an index into :class:`_LabelColumns`), position, xyxy, confidence, class."""
+
+    owner: npt.NDArray[np.intp]
+    position: npt.NDArray[np.intp]
+    xyxy: npt.NDArray[np.float64]
+    confidence: npt.NDArray[np.float64]
+    class_index: npt.NDArray[np.intp]
+    ids: Sequence[str | None] | None = None
+
+
+def _add_box_rows(
+    out: Prepared, ls_id: int, labels: _LabelColumns, boxes: _BoxArrays, classes: Sequence[str]
+) -> None:
+    """The label, box and class-stats rows of plain-box labels, built column by column."""
+    owner, confidence, cls = boxes.owner, boxes.confidence, boxes.class_index
+    names = np.array(classes, dtype=object)
+    sid = labels.sample_id
+    n, n_labels, n_classes = len(owner), len(sid), max(len(names), 1)
+    box = boxes.xyxy
+    with np.errstate(over="ignore"):  # a huge box's area is inf, as in Python arithmetic
+        area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+    columns: list[list[Any]] = [
+        [ls_id] * n,
+        sid[owner].tolist(),
+        boxes.position.tolist(),
+        names[cls].tolist(),
+        *box.T.tolist(),
+        confidence.tolist(),
+        area.tolist(),
+    ]
+    if boxes.ids is not None:
+        columns.append(list(boxes.ids))
+    assert len(columns) == out.boxes.width, "ids need a Prepared made with BOX_ID_COLUMNS"
+    out.boxes.absorb(Rows.from_columns(columns))
+
     # Class stats: group the boxes by (label, class), confidence ascending, and read each group's end.
-    key = owner * max(len(names), 1) + cls
+    key = owner * n_classes + cls
     order = np.lexsort((confidence, key))
     sorted_key = key[order]
     ends = np.flatnonzero(np.r_[sorted_key[1:] != sorted_key[:-1], True]) if n else np.zeros(0, np.intp)
     group_key = sorted_key[ends]
     top = confidence[order][ends]
-    group_label, group_class = np.divmod(group_key, max(len(names), 1))
+    group_label, group_class = np.divmod(group_key, n_classes)
     out.stats.absorb(
         Rows.from_columns(
             [
@@ -538,23 +611,21 @@ def _add_box_columns(
         )
     )
 
-    labels = np.flatnonzero(good)
-    best = np.full(len(columns), -np.inf)
+    best = np.full(n_labels, -np.inf)
     np.maximum.at(best, group_label, top)
-    counts = np.asarray(columns.counts)[labels].tolist()
-    scores = [None] * len(labels) if columns.scores is None else [columns.scores[i] for i in labels.tolist()]
+    counts = labels.count.tolist()
     out.labels.absorb(
         Rows.from_columns(
             [
-                [ls_id] * len(labels),
-                sid[labels].tolist(),
-                [columns.status] * len(labels),
-                scores,
-                [None] * len(labels),
+                [ls_id] * n_labels,
+                sid.tolist(),
+                [labels.status] * n_labels,
+                [None] * n_labels if labels.scores is None else labels.scores,
+                [None] * n_labels,
                 counts,
-                [None if c == 0 else b for c, b in zip(counts, best[labels].tolist(), strict=True)],
+                [None if c == 0 else b for c, b in zip(counts, best.tolist(), strict=True)],
             ]
         )
     )
-    out.records.extend(labels.tolist())
+    out.records.extend(labels.record.tolist())
     out.object_counts.extend(counts)

@@ -20,7 +20,6 @@ from predhub.services import access, datasets, idempotency
 from predhub.services.auth import User
 from predhub.services.errors import Detail, Invalid, NotFound
 from predhub.services.ingest import (
-    BOX_COLUMNS,
     LABEL_COLUMNS,
     OBJECT_COLUMNS,
     STATS_COLUMNS,
@@ -165,7 +164,7 @@ def store(
             # Skipped labels keep their stats; appended ones are recounted from all their objects below.
             stats_rows = stats_rows.where(lambda r: r[1] not in existing)
     insert_rows(conn, "labels", LABEL_COLUMNS, label_rows)
-    insert_rows(conn, "objects", BOX_COLUMNS, box_rows)
+    insert_rows(conn, "objects", prepared.box_columns, box_rows)
     insert_rows(conn, "objects", OBJECT_COLUMNS, object_rows)
     insert_rows(conn, "label_class_stats", STATS_COLUMNS, stats_rows)
     if existing and on_conflict is OnConflict.APPEND:
