@@ -317,7 +317,8 @@ def _results_options(options: ImportOptions) -> ImportOptions:
 
 # --- batches (the bulk path of imports) ---------------------------------------------------------
 
-_BATCH_BYTES = 4 << 20  # read and decoded at once: ~50,000 COCO results, ~25,000 Labelbox lines
+_BATCH_BYTES = 4 << 20  # per batch: ~50,000 COCO results, ~25,000 Labelbox lines
+_RUN_BYTES = 512 << 10  # of a JSON array, decoded at once
 # Records per batch where each goes through its converter: a record may be a whole sample's file.
 _BATCH_RECORDS = {Framing.PER_SAMPLE: 200, Framing.JSON: 1000}
 _BATCH_RECORDS_DEFAULT = 5000
@@ -373,16 +374,29 @@ def _coco_batches(stream: IO[bytes], tables: BoxTables, batch_bytes: int) -> Ite
     def parse(run: bytes, start: int) -> tuple[BoxBatch, int] | None:
         return coco_results(run, start, tables, _item_record)
 
+    # Runs of a few hundred KiB decode in one C call each (which holds the GIL: short ones let the
+    # thread storing the last batch in between); a batch gathers runs up to batch_bytes.
+    runs: list[BoxBatch] = []
+    held = 0
     rest: list[Record] = []  # what ijson reads when the array cannot be cut (see _array_runs)
-    for run in _array_runs(stream, parse, batch_bytes):
+    for run in _array_runs(stream, parse, min(batch_bytes, _RUN_BYTES)):
         if isinstance(run, Record):
+            if runs:  # the records ijson reads come after every run: keep file order
+                yield BoxBatch.concat(runs)
+                runs, held = [], 0
             rest.append(run)
             if len(rest) >= _BATCH_RECORDS_DEFAULT:
                 yield BoxBatch.of_records(rest, _offset(stream))
                 rest = []
-        else:
-            run.offset = _offset(stream)
-            yield run
+            continue
+        run.offset = _offset(stream)
+        runs.append(run)
+        held += _RUN_BYTES
+        if held >= batch_bytes:
+            yield BoxBatch.concat(runs)
+            runs, held = [], 0
+    if runs:
+        yield BoxBatch.concat(runs)
     if rest:
         yield BoxBatch.of_records(rest, _offset(stream))
 
@@ -405,13 +419,10 @@ def _line_runs(stream: IO[bytes], chunk: int) -> Iterator[tuple[int, list[bytes]
             if rest:
                 yield start, [rest]
             return
-        data = rest + data if rest else data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            rest = data
+        lines = (rest + data if rest else data).split(b"\n")
+        rest = lines.pop()  # the start of a line the next read completes
+        if not lines:
             continue
-        lines = data[:cut].split(b"\n")
-        rest = data[cut + 1 :]
         yield start, lines
         start += len(lines)
 

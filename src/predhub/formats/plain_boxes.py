@@ -41,6 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 # first (Python adds ints exactly, numpy adds floats); a larger number goes to the converter.
 _EXACT = 2.0**53
 _INT64 = 2**63
+_SLICE = 2048  # lines decoded per C call
 
 
 class CocoResult(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -158,6 +159,25 @@ class BoxBatch:
         return len(self.index)
 
     @classmethod
+    def concat(cls, batches: Sequence[BoxBatch]) -> BoxBatch:
+        """Consecutive batches as one (``ids`` kept only when every batch has them)."""
+        if len(batches) == 1:
+            return batches[0]
+        ids = None
+        if all(b.ids is not None for b in batches):
+            ids = [i for b in batches for i in b.ids or ()]
+        return cls(
+            np.concatenate([b.index for b in batches]),
+            np.concatenate([b.sample for b in batches]),
+            np.concatenate([b.class_index for b in batches]),
+            np.concatenate([b.xyxy for b in batches]),
+            np.concatenate([b.confidence for b in batches]),
+            ids,
+            [r for b in batches for r in b.others],
+            batches[-1].offset,
+        )
+
+    @classmethod
     def of_records(cls, records: list[Record], offset: int = 0) -> BoxBatch:
         """A batch with no plain boxes: every record goes to the converter."""
         none = np.zeros(0, dtype=np.intp)
@@ -205,16 +225,19 @@ def coco_results(
 def labelbox_lines(lines: Sequence[bytes], start: int, tables: BoxTables, to_record: ToRecord) -> BoxBatch:
     """The lines of an NDJSON file, the first being line ``start`` (0-based); blank lines skipped."""
     try:
-        items = list(map(_labelbox_one, lines))  # every line a plain box: the common case
+        # Every line a plain box: the common case. In slices, so that the thread storing the last
+        # batch gets the GIL back between them (one C call keeps it for its whole length).
+        items: list[LabelboxBox] = []
+        for at in range(0, len(lines), _SLICE):
+            items += map(_labelbox_one, lines[at : at + _SLICE])
         where = None
     except msgspec.DecodeError:
         items, where = _each(lines, _labelbox_one)
     n = len(items)
     sample = np.fromiter(map(tables.sample_of.get, map(_global_key, items), repeat(-1)), np.intp, n)
     cls = np.fromiter(map(tables.class_of.get, map(_name, items), repeat(-1)), np.intp, n)
-    xywh = np.empty((n, 4))
-    for column, get in enumerate(_LTWH):
-        xywh[:, column] = np.fromiter(map(get, items), np.float64, n)
+    bbox = map(_ltwh, map(_bbox, items))
+    xywh = np.fromiter(chain.from_iterable(bbox), np.float64, 4 * n).reshape(n, 4)
     confidence = np.array(list(map(_confidence, items)), dtype=np.float64)
     ids = list(map(_uuid, items))
 
@@ -232,7 +255,8 @@ def labelbox_lines(lines: Sequence[bytes], start: int, tables: BoxTables, to_rec
 
 _global_key = attrgetter("dataRow.globalKey")
 _name = attrgetter("name")
-_LTWH = (attrgetter("bbox.left"), attrgetter("bbox.top"), attrgetter("bbox.width"), attrgetter("bbox.height"))
+_bbox = attrgetter("bbox")
+_ltwh = attrgetter("left", "top", "width", "height")
 _confidence = attrgetter("confidence")
 _uuid = attrgetter("uuid")
 

@@ -151,6 +151,9 @@ class _Builder:
             if not len(take):
                 continue
             take = take[np.argsort(sample[take], kind="stable")]  # group by sample, file order kept
+            ids = batch.ids
+            if ids is not None and (len(take) != len(ids) or (take != np.arange(len(take))).any()):
+                ids = [ids[k] for k in take.tolist()]
             add_box_arrays(
                 out,
                 ls_id,
@@ -159,7 +162,7 @@ class _Builder:
                 batch.class_index[take],
                 batch.xyxy[take],
                 batch.confidence[take],
-                None if batch.ids is None else [batch.ids[k] for k in take.tolist()],
+                ids,
                 batch.index[take],
             )
         written[sample] = True
