@@ -93,18 +93,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def reset_peak_rss(pid: int) -> None:
-    """Start the process's peak RSS (VmHWM) afresh, so the next reading is one step's peak (Linux:
-    writing 5 to /proc/<pid>/clear_refs; without it the readings are peaks since the start)."""
-    with contextlib.suppress(OSError):
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def reset_peak_rss(pid: int) -> float:
+    """Reset the process's VmHWM to its current resident size (Linux: ``5`` to clear_refs), so the
+    next reading is one step's peak; returns that size in MB."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return peak_rss_mb(pid)
 
 
 def main() -> None:
@@ -166,7 +167,8 @@ def main() -> None:
                     f"for a {figures[f'{name}_file_mb']} MB file"
                 )
                 out = folder / f"export-{name}"
-                reset_peak_rss(pid)
+                # VmHWM so far is the import's peak: reset it, so that the figure below is the export's.
+                figures[f"{name}_rss_before_export_mb"] = round(reset_peak_rss(pid), 1)
                 t0, c0 = time.perf_counter(), cpu_seconds(pid)
                 report = client.export(label_set, out, format=name)
                 seconds = time.perf_counter() - t0
@@ -181,7 +183,8 @@ def main() -> None:
                 print(
                     f"{name}: export {args.boxes:,} boxes in {seconds:.1f} s = {export_rate:,.0f} boxes/s "
                     f"({export_rate / import_rate:.2f}x the import); "
-                    f"hub peak RSS {figures[f'{name}_export_peak_rss_mb']} MB"
+                    f"hub peak RSS during the export {figures[f'{name}_export_peak_rss_mb']} MB "
+                    f"(from {figures[f'{name}_rss_before_export_mb']} MB)"
                 )
                 out.unlink()
     figures["load_average_1m"] = os.getloadavg()[0]

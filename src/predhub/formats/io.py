@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
@@ -22,11 +24,14 @@ import ijson
 import orjson
 
 from predhub.core import Label
+from predhub.core.box_run import BoxRun
 from predhub.formats.base import ExportOptions, ExportReport, Format, Framing, ImportOptions, Record
 from predhub.formats.plain_boxes import BoxBatch, BoxTables, coco_results, labelbox_lines
 
 __all__ = [
+    "Exportable",
     "export_file",
+    "export_labels",
     "iter_json",
     "iter_json_array",
     "iter_ndjson",
@@ -429,10 +434,21 @@ def _line_runs(stream: IO[bytes], chunk: int) -> Iterator[tuple[int, list[bytes]
 
 # --- export -------------------------------------------------------------------------------------
 
+Exportable = Label | BoxRun  # a label, or a run of plain-box labels in columns (store order either way)
+
+
+def export_labels(items: Iterable[Exportable]) -> Iterator[Label]:
+    """``items`` as neutral labels, runs of plain boxes taken apart (for per-label converters)."""
+    for item in items:
+        if isinstance(item, BoxRun):
+            yield from item.labels()
+        else:
+            yield item
+
 
 def export_file(
     fmt: Format,
-    labels: Iterable[Label],
+    labels: Iterable[Exportable],
     options: ExportOptions,
     out: Path,
     report: ExportReport | None = None,
@@ -443,7 +459,7 @@ def export_file(
     base = out if fmt.framing is Framing.PER_SAMPLE else out.parent
     if fmt.framing is Framing.PER_SAMPLE:
         out.mkdir(parents=True, exist_ok=True)
-        for label in labels:
+        for label in export_labels(labels):
             report.labels += 1
             report.objects += len(label.objects)
             for name, content in fmt.export(label, options, report):
@@ -464,41 +480,76 @@ def export_file(
     return report
 
 
+def _chunks(
+    fmt: Format, items: Iterable[Exportable], options: ExportOptions, report: ExportReport, bulk: bool
+) -> Iterator[list[Any] | tuple[int, bytes]]:
+    """The records of each label, or of each run of plain boxes at once when the format has a bulk
+    writer (``export_boxes_fn``: their count and their bytes, joined as the framing joins records)
+    and ``bulk`` allows it; counts labels and objects in ``report``."""
+    export_boxes: Callable[[BoxRun, ExportOptions, ExportReport], tuple[int, bytes]] | None = (
+        getattr(fmt, "export_boxes_fn", None) if bulk else None
+    )
+    for item in items:
+        if isinstance(item, BoxRun):
+            if export_boxes is not None:
+                report.labels += len(item)
+                report.objects += item.box_count
+                yield export_boxes(item, options, report)
+                continue
+            labels: Iterable[Label] = item.labels()
+        else:
+            labels = (item,)
+        for label in labels:
+            report.labels += 1
+            report.objects += len(label.objects)
+            yield fmt.export(label, options, report)
+
+
 def write_stream(
-    fmt: Format, labels: Iterable[Label], options: ExportOptions, stream: IO[bytes], report: ExportReport
+    fmt: Format, labels: Iterable[Exportable], options: ExportOptions, stream: IO[bytes], report: ExportReport
 ) -> None:
-    """Write the records of a non-per-sample format: NDJSON lines, a JSON array, or a COCO dataset."""
+    """Write the records of a non-per-sample format: NDJSON lines, a JSON array, or a COCO dataset.
+
+    Memory stays bounded by one label (or one run of plain boxes): records are written as they come,
+    and a COCO dataset's ``images`` entries wait in a temporary file, not in a list.
+    """
     dump = orjson.dumps
     opt = orjson.OPT_SERIALIZE_NUMPY
     coco_gt = fmt.framing is Framing.COCO and options.ground_truth
     if fmt.framing is Framing.NDJSON:
-        for label in labels:
-            report.labels += 1
-            report.objects += len(label.objects)
-            lines = fmt.export(label, options, report)
-            report.records += len(lines)
-            stream.write(b"".join(dump(line, option=opt) + b"\n" for line in lines))
+        for lines in _chunks(fmt, labels, options, report, bulk=True):
+            if isinstance(lines, tuple):
+                report.records += lines[0]
+                stream.write(lines[1])
+            else:
+                report.records += len(lines)
+                stream.write(b"".join([dump(line, option=opt) + b"\n" for line in lines]))
         return
     stream.write(b'{"annotations":[' if coco_gt else b"[")
     first = True
-    images: list[dict[str, Any]] = []
-    for label in labels:
-        report.labels += 1
-        report.objects += len(label.objects)
-        records = fmt.export(label, options, report)
+    # A COCO dataset's images come after its annotations; one entry per label, so they are spooled.
+    with tempfile.TemporaryFile() as images:
+        for records in _chunks(fmt, labels, options, report, bulk=not coco_gt):
+            if isinstance(records, tuple):
+                count, chunk = records
+            else:
+                if coco_gt:
+                    # the COCO exporter puts the image entry first
+                    images.write((b"," if images.tell() else b"") + dump(records[0]))
+                    records = records[1:]
+                count = len(records)
+                chunk = b",\n".join([dump(r, option=opt) for r in records])
+            report.records += count
+            if not count:
+                continue
+            stream.write(chunk if first else b",\n" + chunk)
+            first = False
         if coco_gt:
-            images.append(records[0])  # the COCO exporter puts the image entry first
-            records = records[1:]
-        report.records += len(records)
-        if not records:
-            continue
-        chunk = b",\n".join(dump(r, option=opt) for r in records)
-        stream.write(chunk if first else b",\n" + chunk)
-        first = False
-    if coco_gt:
-        from predhub.formats.coco import categories_for
+            from predhub.formats.coco import categories_for
 
-        stream.write(b'],"images":' + dump(images) + b',"categories":')
-        stream.write(dump(categories_for(options)) + b"}")
-    else:
-        stream.write(b"]\n")
+            stream.write(b'],"images":[')
+            images.seek(0)
+            shutil.copyfileobj(images, stream)
+            stream.write(b'],"categories":' + dump(categories_for(options)) + b"}")
+        else:
+            stream.write(b"]\n")

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import uuid
 from collections.abc import Sequence
+from itertools import chain, repeat
+from operator import sub
 from typing import Any
 
 from predhub.core import (
@@ -32,13 +35,14 @@ from predhub.core import (
     Polygon,
     Polyline,
 )
+from predhub.core.box_run import BoxRun
 from predhub.core.geometry import Geometry
 from predhub.formats import raster
-from predhub.formats._common import class_specs, join, number, points_array, string
+from predhub.formats._common import class_specs, dump_records, join, number, points_array, string
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
-__all__ = ["CONVERTER", "export_label", "parse_record"]
+__all__ = ["CONVERTER", "export_boxes", "export_label", "parse_record"]
 
 _GEOMETRY_KEYS = ("bbox", "polygon", "line", "point", "mask")
 _NUMBER = (int, float)
@@ -258,9 +262,57 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
     return lines
 
 
+def export_boxes(run: BoxRun, options: ExportOptions, report: ExportReport) -> tuple[int, bytes]:
+    """The lines of a run of plain-box labels, in bulk: their number, and the NDJSON text. The same
+    lines, in the same order, as :func:`export_label` gives label by label (nothing is lost, so
+    ``report`` is left as it is)."""
+    rows = chain.from_iterable(map(repeat, [{"globalKey": k} for k in run.keys], run.counts))
+    ids: Sequence[str | None] = run.ids
+    if None in ids or "" in ids:
+        # An object stored without an id gets the stable uuid export_label gives it (by its index).
+        ids = list(ids)
+        start = 0
+        for key, count in zip(run.keys, run.counts, strict=True):
+            for i in range(start, start + count):
+                if not ids[i]:
+                    ids[i] = _uuid(key, "o", i - start)
+            start += count
+    h = map(sub, run.y1, run.y0)
+    w = map(sub, run.x1, run.x0)
+    lines = (
+        {
+            "uuid": u,
+            "dataRow": r,
+            "name": n,
+            "bbox": {"top": top, "left": left, "height": hh, "width": ww},
+            "confidence": c,
+        }
+        if c != 1.0
+        else {
+            "uuid": u,
+            "dataRow": r,
+            "name": n,
+            "bbox": {"top": top, "left": left, "height": hh, "width": ww},
+        }
+        for u, r, n, top, left, hh, ww, c in zip(
+            ids, rows, run.classes, run.y0, run.x0, h, w, run.confidence, strict=True
+        )
+    )
+    count, body = dump_records(lines, "uuid", b"\n")
+    return count, body + b"\n" if count else b""
+
+
+_NAMESPACE_URL = uuid.NAMESPACE_URL.bytes
+
+
 def _uuid(key: str, kind: str, index: int) -> str:
-    # Stable ids: exporting the same label twice writes the same lines.
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"predhub:{key}:{kind}{index}"))
+    """uuid.uuid5(NAMESPACE_URL, "predhub:<key>:<kind><index>") as a string, without building UUID
+    objects (RFC 4122 §4.3: SHA-1 of namespace + name, version 5, variant 10xx)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_URL + f"predhub:{key}:{kind}{index}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    x = digest.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def _export_geometry(
@@ -324,6 +376,7 @@ CONVERTER = Converter(
     sample_field="dataRow.globalKey",
     parse_fn=parse_record,
     export_fn=export_label,
+    export_boxes_fn=export_boxes,
     renames=((".class", ".name"), (".box", ".bbox"), (".polyline", ".line"), (".answers", ".answer")),
     unit="line",
     description="Labelbox NDJSON predictions / model-assisted labels (one annotation per line)",

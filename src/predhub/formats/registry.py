@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from predhub.core import Label
+from predhub.core.box_run import BoxRun
 from predhub.formats.base import ExportOptions, ExportReport, Format, Framing, ImportOptions, Parsed, Record
 
 __all__ = ["FORMAT_NAMES", "Converter", "UnknownFormat", "get_format", "register"]
@@ -23,6 +24,9 @@ class Converter:
     sample_field: str
     parse_fn: Callable[[Record, ImportOptions], list[Parsed]]
     export_fn: Callable[[Label, ExportOptions, ExportReport], list[Any]]
+    # Optional bulk writer for runs of plain-box labels: the records export_fn gives label by label,
+    # counted and already serialised as the framing joins them (see predhub.formats.io.write_stream).
+    export_boxes_fn: Callable[[BoxRun, ExportOptions, ExportReport], tuple[int, bytes]] | None = None
     renames: tuple[tuple[str, str], ...] = ()
     unit: str = "record"
     description: str = ""

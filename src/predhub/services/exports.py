@@ -1,7 +1,11 @@
 """Exporting a label set in any registered format, to a file, streaming from the database.
 
-Labels are read in keyset-paginated batches and converted one at a time, so memory stays bounded by
-a batch. Per-sample formats (Supervisely, YOLO, VOC) are written as a folder and handed out zipped.
+Labels are read in keyset-paginated pages, so memory stays bounded by a page. Runs of labels made
+only of plain boxes (a detector's output) are read as columns (:mod:`predhub.store.export_pages`) and
+handed to the format as a :class:`~predhub.core.box_run.BoxRun`, which formats with a bulk writer
+(COCO results, Labelbox) turn into records in one pass; every other label is read whole and converted
+one at a time, in the same order. Per-sample formats (Supervisely, YOLO, VOC) are written as a
+folder and handed out zipped.
 What the format could not carry is counted in the :class:`~predhub.formats.ExportReport`.
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from predhub.core import Box, Label, Object, Ontology
+from predhub.core.box_run import BoxRun
 from predhub.core.serde import label_from_dict
 from predhub.formats import ExportOptions, ExportReport, Framing, export_file, get_format
 from predhub.formats.registry import UnknownFormat
@@ -25,6 +31,7 @@ from predhub.services.auth import User
 from predhub.services.errors import Invalid
 from predhub.services.labels import label_query, read_labels
 from predhub.store.db import Database
+from predhub.store.export_pages import ExportPage, read_export_page
 from predhub.store.schema import labels, samples
 
 __all__ = ["BATCH", "export_label_set", "media_type"]
@@ -39,19 +46,85 @@ def media_type(format: str) -> str:
     return "application/x-ndjson" if fmt.framing is Framing.NDJSON else "application/json"
 
 
+def _items(db: Database, label_set_id: int) -> Iterator[Label | BoxRun]:
+    """The label set in label id order: runs of plain-box labels as columns, other labels whole."""
+    # One read transaction for the whole export: a consistent snapshot, and one connection's page
+    # cache. A transaction per page takes connections from the pool in turn (FIFO), and each can
+    # fill its own cache (up to 64 MiB on SQLite) with the label set.
+    with db.read() as conn:
+        after = 0
+        while (page := read_export_page(conn, label_set_id, after)) is not None:
+            after = page.last_id
+            yield from _split(conn, label_set_id, page)
+
+
+def _split(conn: Connection, label_set_id: int, page: ExportPage) -> list[Label | BoxRun]:
+    """A page as runs of plain-box labels (sliced from the page's columns) and, between them, the
+    labels that are not plain, read whole by :func:`read_labels`; in the page's order."""
+    if page.objects:
+        label_ids, classes, x0, y0, x1, y1, confidence, ids, plain = zip(*page.objects, strict=True)
+    else:
+        label_ids = classes = x0 = y0 = x1 = y1 = confidence = ids = plain = ()
+    counts = Counter(label_ids)
+    whole = {row[0] for row in page.labels if not row[4]}
+    if not all(plain):
+        whole.update(lid for lid, p in zip(label_ids, plain, strict=True) if not p)
+    read = _read_whole(conn, label_set_id, whole) if whole else {}
+    out: list[Label | BoxRun] = []
+    first = start = 0  # the run's first label, and its first object
+
+    def run(end_label: int, end: int) -> None:
+        if end_label > first:
+            rows = page.labels[first:end_label]
+            out.append(
+                BoxRun(
+                    keys=[r[2] for r in rows],
+                    statuses=[r[3] for r in rows],
+                    counts=[counts.get(r[0], 0) for r in rows],
+                    classes=classes[start:end],
+                    x0=x0[start:end],
+                    y0=y0[start:end],
+                    x1=x1[start:end],
+                    y1=y1[start:end],
+                    confidence=confidence[start:end],
+                    ids=ids[start:end],
+                )
+            )
+
+    if not whole:
+        run(len(page.labels), len(label_ids))
+        return out
+    offset = 0
+    for index, row in enumerate(page.labels):
+        n = counts.get(row[0], 0)
+        if row[0] in whole:
+            run(index, offset)
+            out.append(read[row[0]])
+            first, start = index + 1, offset + n
+        offset += n
+    run(len(page.labels), offset)
+    return out
+
+
+def _read_whole(conn: Connection, label_set_id: int, label_ids: set[int]) -> dict[int, Label]:
+    rows = list(conn.execute(label_query(label_set_id).where(labels.c.id.in_(sorted(label_ids)))))
+    records = read_labels(conn, label_set_id, rows)
+    return {row.id: _label(record) for row, record in zip(rows, records, strict=True)}
+
+
 def _labels(db: Database, label_set_id: int) -> Iterator[Label]:
     last = 0
-    while True:
-        with db.read() as conn:
+    with db.read() as conn:  # one snapshot and one page cache, as in _items
+        while True:
             rows = conn.execute(
                 label_query(label_set_id).where(labels.c.id > last).order_by(labels.c.id).limit(BATCH)
             ).all()
             if not rows:
                 return
             wire = read_labels(conn, label_set_id, list(rows))
-        last = rows[-1].id
-        for record in wire:
-            yield _label(record)
+            last = rows[-1].id
+            for record in wire:
+                yield _label(record)
 
 
 _PLAIN_BOX = frozenset({"class", "box", "confidence", "id"})
@@ -94,8 +167,13 @@ def export_label_set(
     format: str,
     out: Path,
     options: Mapping[str, Any] | None = None,
+    *,
+    columnar: bool = True,
 ) -> ExportReport:
-    """Write the label set to ``out`` (a file; per-sample formats as a zip) and say what was lost."""
+    """Write the label set to ``out`` (a file; per-sample formats as a zip) and say what was lost.
+
+    ``columnar=False`` reads every label whole, one page of :data:`BATCH` at a time (the reference
+    the columnar path is tested against)."""
     try:
         fmt = get_format(format)
     except UnknownFormat as exc:
@@ -118,7 +196,7 @@ def export_label_set(
         stream=str(extra.get("stream", "CAM")),
     )
     report = ExportReport(format)
-    stream = _labels(db, label_set_id)
+    stream = _items(db, label_set_id) if columnar else _labels(db, label_set_id)
     if fmt.framing is not Framing.PER_SAMPLE:
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=out.parent))
         try:
