@@ -36,7 +36,7 @@ CARRIES: dict[str, Carries] = {
         score=True,
     ),
     "openlabel": Carries(
-        ALL_2D | {"rbox"},
+        ALL_2D | {"rbox", "holes"},
         ids="uuid",
         object_classifications=1,
         attributes=frozenset({"number", "flag"}),
