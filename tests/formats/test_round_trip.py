@@ -28,7 +28,7 @@ CARRIES: dict[str, Carries] = {
         text_confidence=True,
     ),
     "labelstudio": Carries(
-        frozenset({"box", "rbox", "polygon", "point", "mask"}),
+        frozenset({"box", "rbox", "polygon", "polyline", "point", "mask"}),
         ids="str",
         object_classifications=1,
         image_classifications=True,

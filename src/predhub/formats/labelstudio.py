@@ -3,15 +3,18 @@
 Regions are in percent of ``original_width``/``original_height``. A rectangle's ``x, y`` is its
 top-left corner *after* rotation (degrees, clockwise, about that corner), so the centre is found in
 pixel space before un-rotating (percent axes are anisotropic). Masks are brush RLE
-(:mod:`predhub.formats.brush`). Per-region classifications are separate ``choices``/``textarea``
-result items carrying the region's ``id``. ``score`` of a prediction is the label score, a region's
-``score`` its confidence; ``model_version`` is reported back to the caller (formats.md §2).
+(:mod:`predhub.formats.brush`). Newer Label Studio's ``vectorlabels`` (polylines, or polygons when
+``closed``) and ``bitmasklabels`` (PNG data URL) are read, and polylines written as ``vectorlabels``
+(:mod:`predhub.formats._labelstudio_vectors`). Per-region classifications are separate
+``choices``/``textarea`` result items carrying the region's ``id``. ``score`` of a prediction is the
+label score, a region's ``score`` its confidence; ``model_version`` is reported back to the caller
+(formats.md §2).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -26,16 +29,15 @@ from predhub.core import (
     Label,
     Mask,
     Object,
-    ObjectClass,
-    Ontology,
-    Option,
     Point,
     Polygon,
     Polyline,
 )
 from predhub.core.geometry import Geometry
+from predhub.formats import _labelstudio_vectors as vectors
 from predhub.formats import brush
 from predhub.formats._common import class_specs, number, points_array, string
+from predhub.formats._labelstudio_ontology import ontology_from_tasks
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
@@ -46,14 +48,23 @@ _REGION_TYPES = {
     "polygonlabels": GeometryKind.POLYGON,
     "keypointlabels": GeometryKind.POINT,
     "brushlabels": GeometryKind.MASK,
+    "vectorlabels": GeometryKind.POLYLINE,  # newer Label Studio; ``closed: true`` is a polygon
+    "bitmasklabels": GeometryKind.MASK,  # newer Label Studio: a PNG data URL
 }
 _FROM_NAME = {
     "rectanglelabels": "label",
     "polygonlabels": "polygon",
     "keypointlabels": "keypoint",
     "brushlabels": "brush",
+    "vectorlabels": "vector",
 }
-_TYPE_OF = {kind: t for t, kind in _REGION_TYPES.items()}
+_TYPE_OF = {
+    GeometryKind.BOX: "rectanglelabels",
+    GeometryKind.POLYGON: "polygonlabels",
+    GeometryKind.POLYLINE: "vectorlabels",
+    GeometryKind.POINT: "keypointlabels",
+    GeometryKind.MASK: "brushlabels",
+}
 
 
 def _sample_key(task: dict[str, Any], options: ImportOptions) -> str:
@@ -172,7 +183,7 @@ def _region(item: dict[str, Any], path: str, key: str, options: ImportOptions, p
     parsed.width, parsed.height = width, height
     if item.get("image_rotation", 0):
         parsed.warnings.append((f"{path}.image_rotation", "is not 0; coordinates are read as unrotated"))
-    geometry = _region_geometry(rtype, value, vpath, width, height)
+    geometry = _region_geometry(rtype, value, vpath, width, height, parsed.warnings)
     score = item.get("score")
     rid = item.get("id")
     return Object(
@@ -183,8 +194,12 @@ def _region(item: dict[str, Any], path: str, key: str, options: ImportOptions, p
     )
 
 
-def _region_geometry(rtype: str, value: dict[str, Any], path: str, width: int, height: int) -> Geometry:
+def _region_geometry(
+    rtype: str, value: dict[str, Any], path: str, width: int, height: int, warnings: list[tuple[str, str]]
+) -> Geometry:
     sx, sy = width / 100.0, height / 100.0
+    if rtype in ("vectorlabels", "bitmasklabels"):
+        return vectors.region_geometry(rtype, value, path, width, height, warnings)
     if rtype == "rectanglelabels":
         x, y, w, h = (number(value.get(k), f"{path}.{k}") for k in ("x", "y", "width", "height"))
         rotation = number(value.get("rotation", 0.0), f"{path}.rotation")
@@ -292,8 +307,7 @@ def _export_region(
         value = {"format": "rle", "rle": brush.mask_to_rle(g.to_array())}
     else:
         assert isinstance(g, Polyline)
-        report.drop("polyline")
-        return None
+        value = vectors.export_vector(g, px, py)
     rtype = _TYPE_OF[_kind(g)]
     value[rtype] = [obj.class_name]
     return {
@@ -331,62 +345,6 @@ def _export_classification(c: Classification, rid: str, report: ExportReport) ->
     return item
 
 
-def ontology_from_tasks(tasks: Iterable[dict[str, Any]]) -> Ontology:
-    """An ontology covering what a Label Studio file uses: a class per region label (its kind from
-    the region type), a classification per ``choices``/``textarea`` control, per-region ones under
-    the class of their region."""
-    classes: dict[str, GeometryKind] = {}
-    per_class: dict[str, dict[str, tuple[bool, list[str]]]] = {}
-    image: dict[str, tuple[bool, list[str]]] = {}
-    for task in tasks:
-        groups = (task.get("predictions") or []) + (task.get("annotations") or [])
-        if "result" in task:
-            groups = [task]
-        for group in groups:
-            results = group.get("result", []) if isinstance(group, dict) else []
-            region_class: dict[Any, str] = {}
-            for item in results:
-                rtype = item.get("type")
-                if rtype in _REGION_TYPES:
-                    names = item.get("value", {}).get(rtype) or []
-                    for name in names:
-                        classes.setdefault(name, _REGION_TYPES[rtype])
-                    if names:
-                        region_class[item.get("id")] = names[0]
-            for item in results:
-                rtype = item.get("type")
-                if rtype not in ("choices", "textarea"):
-                    continue
-                owner = region_class.get(item.get("id"))
-                table = per_class.setdefault(owner, {}) if owner else image
-                name = item.get("from_name", "")
-                value = item.get("value", {})
-                multi, options = table.get(name, (False, []))
-                if rtype == "textarea":
-                    table[name] = (False, [])  # empty options mark free text
-                    continue
-                choices = value.get("choices") or []
-                options = options + [c for c in choices if c not in options]
-                table[name] = (multi or len(choices) > 1, options)
-
-    def specs(table: dict[str, tuple[bool, list[str]]]) -> tuple[ClassificationSpec, ...]:
-        return tuple(
-            ClassificationSpec(name, ClassificationKind.TEXT)
-            if not opts
-            else ClassificationSpec(
-                name,
-                ClassificationKind.MULTI if multi else ClassificationKind.SINGLE,
-                tuple(Option(o) for o in opts),
-            )
-            for name, (multi, opts) in table.items()
-        )
-
-    return Ontology(
-        objects=tuple(ObjectClass(n, k, specs(per_class.get(n, {}))) for n, k in classes.items()),
-        classifications=specs(image),
-    )
-
-
 CONVERTER = Converter(
     name="labelstudio",
     framing=Framing.JSON,
@@ -399,6 +357,7 @@ CONVERTER = Converter(
         (".box.height", ".value.height"),
         (".box", ".value"),
         (".polygon", ".value.points"),
+        (".polyline", ".value.vertices"),
         (".point", ".value"),
         (".mask.size", ".value.rle"),
         (".mask", ".value.rle"),
