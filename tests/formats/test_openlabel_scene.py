@@ -118,3 +118,14 @@ def test_a_hole_under_an_open_poly2d_is_read_on_its_own() -> None:
     parsed = _parse(body)
     assert len(parsed.label.objects) == 3
     assert "a hole of an open poly2d: read on its own" in [m for _, m in parsed.warnings]
+
+
+def test_3d_geometry_is_reported_not_kept() -> None:
+    body = copy.deepcopy(SEED)
+    data = body["openlabelContent"]["openlabel"]["frames"]["0"]["objects"][OID]["object_data"]
+    data["cuboid"] = [{"name": "c", "val": [0] * 10}]
+    parsed = _parse(body)
+    assert len(parsed.label.objects) == 1
+    assert parsed.warnings == [
+        (f"{BASE}.frames.0.objects.{OID}.object_data.cuboid", "'cuboid' data is not kept")
+    ]

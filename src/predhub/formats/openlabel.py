@@ -86,6 +86,9 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
         odata = (entry or {}).get("object_data") or {}
         shared = _attributes(odata, f"{opath}.object_data", cls, options, parsed, streams)
         shared_stream = shared.pop("stream", None)
+        for other in sorted(set(odata) - set(_GEOMETRIES) - set(_ATTRIBUTE_TYPES)):
+            # 3D geometry (cuboid, poly3d, point3d), matrices, binaries: not an image's 2D geometry.
+            parsed.warnings.append((f"{opath}.object_data.{other}", f"{other!r} data is not kept"))
         for gkey in _GEOMETRIES:
             items = odata.get(gkey) or []
             holes = scene.holes(items, f"{opath}.object_data.{gkey}", parsed) if gkey == "poly2d" else {}
