@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from predhub.core import Box, FieldError, Label, Object, Polygon
+from predhub.core import Box, FieldError, Label, Object, Point, Polygon
 from predhub.formats.base import ExportOptions, ExportReport, ImportOptions, Parsed, Record
 from predhub.formats.registry import get_format
 
@@ -129,3 +129,23 @@ def test_3d_geometry_is_reported_not_kept() -> None:
     assert parsed.warnings == [
         (f"{BASE}.frames.0.objects.{OID}.object_data.cuboid", "'cuboid' data is not kept")
     ]
+
+
+def test_keypoint_sets_are_objects_of_point2d_with_ids() -> None:
+    nose = Object(
+        "person", Point(1, 2), 0.8, attributes={"instance": "7", "keypoint": "nose", "visibility": 2}
+    )
+    eye = Object("person", Point(3, 4), 0.8, attributes={"instance": "7", "keypoint": "eye"})
+    other = Object("car", Box(0, 0, 2, 2), id="7")  # the same id as the set: must stay its own object
+    report = ExportReport("openlabel")
+    (body,) = get_format("openlabel").export(Label("s", [nose, eye, other]), ExportOptions(), report)
+    frame = body["openlabelContent"]["openlabel"]["frames"]["0"]["objects"]
+    assert [(i["name"], i["id"]) for i in frame["7"]["object_data"]["point2d"]] == [("nose", 0), ("eye", 1)]
+    assert len(frame) == 2 and report.converted == {"object id as UUID": 1}
+    (back,) = get_format("openlabel").parse(Record(0, json.loads(json.dumps(body))), ImportOptions())
+    points = [o for o in back.label.objects if o.class_name == "person"]
+    assert [o.attributes for o in points] == [
+        {"instance": "7", "keypoint": "nose", "visibility": 2},
+        {"instance": "7", "keypoint": "eye"},
+    ]
+    assert all(o.id is None for o in points)

@@ -37,6 +37,7 @@ CARRIES: dict[str, Carries] = {
     ),
     "openlabel": Carries(
         ALL_2D | {"rbox", "holes"},
+        keypoints="node",
         ids="uuid",
         object_classifications=1,
         attributes=frozenset({"number", "flag"}),

@@ -4,9 +4,10 @@ A record is the body Kognic's upload takes, ``{"sceneUuid", "openlabelContent": 
 (seed 000), or a bare ``{"openlabel": ...}`` whose frame's ``external_id`` names the sample. Geometry
 sits in ``frames["0"].objects.<id>.object_data``: ``bbox`` ``[xc, yc, w, h]`` (centre based),
 ``rbbox`` ``[xc, yc, w, h, alpha]`` (radians, clockwise on screen), ``poly2d`` (``closed`` picks
-polygon or polyline), ``point2d``, ``image`` (base64 PNG mask). Each geometry names its camera in a
-``stream`` text attribute and its confidence in a ``confidence`` num attribute. The object's class is
-``objects.<id>.type``. Single images are one-frame scenes.
+polygon or polyline), ``point2d`` (with ``id``s: the keypoints of one set, the object being the set),
+``image`` (base64 PNG mask). Each geometry names its camera in a ``stream`` text attribute and its
+confidence in a ``confidence`` num attribute. The object's class is ``objects.<id>.type``. Single
+images are one-frame scenes.
 
 What a scene holds beyond one image (other frames, other streams, static object data, contexts) is
 reported as not kept, and poly2d ``hierarchy`` carries polygon holes: :mod:`._openlabel_scene`.
@@ -29,6 +30,7 @@ from predhub.formats import _openlabel_scene as scene
 from predhub.formats import raster
 from predhub.formats._attributes import classification_from_value, value_from_classification
 from predhub.formats._common import class_specs, number, points_array, string
+from predhub.formats._keypoints import INSTANCE, KEYPOINT, is_keypoint
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
@@ -124,6 +126,10 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
                             obj.classifications.append(c)
                         else:
                             obj.attributes[name] = value
+                if gkey == "point2d" and "id" in item:
+                    # Points with ids are the keypoints of one set: the object is the set.
+                    obj.attributes.update({INSTANCE: str(oid), KEYPOINT: item.get("name", item["id"])})
+                    obj.id = None
                 parsed.label.objects.append(obj)
                 parsed.object_paths.append(gpath)
     return [parsed]
@@ -198,15 +204,23 @@ def _geometry(gkey: str, item: Any, path: str, options: ImportOptions) -> Geomet
 def export_label(label: Label, options: ExportOptions, report: ExportReport) -> list[dict[str, Any]]:
     objects: dict[str, dict[str, Any]] = {}
     frame_objects: dict[str, Any] = {}
+    sets: dict[tuple[str, Any], str] = {}  # keypoint set -> its object: one point2d per keypoint
     for i, obj in enumerate(label.objects):
-        oid = obj.id if obj.id is not None and _OBJECT_ID.match(obj.id) else None
-        if oid is None or oid in objects:
+        key = (obj.class_name, obj.attributes[INSTANCE]) if is_keypoint(obj) else None
+        own = obj.id if key is None else sets.get(key, str(key[1]))
+        oid = own if own is not None and _OBJECT_ID.match(own) else None
+        if oid is None or (oid in objects and (key is None or sets.get(key) != oid)):
             if obj.id is not None:
                 report.convert("object id as UUID")
             oid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"predhub:{label.sample_key}:{i}"))
         gkey, item = _export_geometry(obj, i, report)
         if gkey is None:
             continue
+        if key is not None:
+            oid = sets.setdefault(key, oid)
+            kp = obj.attributes.get(KEYPOINT, i)
+            count = len(frame_objects.get(oid, {}).get("object_data", {}).get("point2d", []))
+            item.update(name=str(kp), id=kp if isinstance(kp, int) and not isinstance(kp, bool) else count)
         attributes: dict[str, list[dict[str, Any]]] = {
             "text": [{"name": "stream", "val": options.stream}],
             "num": [{"name": "confidence", "val": obj.confidence}],
@@ -217,6 +231,8 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
                 {"name": c.name, "val": value}
             )
         for name, value in obj.attributes.items():
+            if name in (INSTANCE, KEYPOINT) and is_keypoint(obj):
+                continue  # the set's object and the point2d's name say these
             atype = (
                 "boolean" if isinstance(value, bool) else "num" if isinstance(value, int | float) else None
             )
@@ -228,7 +244,8 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
             attributes.setdefault(atype, []).append({"name": name, "val": value})
         item["attributes"] = attributes
         objects[oid] = {"name": oid, "type": obj.class_name}
-        frame_objects[oid] = {"object_data": {gkey: [item, *scene.export_holes(obj, i, options.stream)]}}
+        data = frame_objects.setdefault(oid, {"object_data": {}})["object_data"]
+        data.setdefault(gkey, []).extend([item, *scene.export_holes(obj, i, options.stream)])
     if label.classifications:
         report.drop("classification (image level)", len(label.classifications))
     if label.score is not None:
