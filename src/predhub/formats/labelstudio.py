@@ -14,16 +14,12 @@ label score, a region's ``score`` its confidence; ``model_version`` is reported 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from predhub.core import (
     Box,
-    Classification,
-    ClassificationKind,
-    ClassificationSpec,
     FieldError,
     GeometryKind,
     Label,
@@ -34,9 +30,10 @@ from predhub.core import (
     Polyline,
 )
 from predhub.core.geometry import Geometry
+from predhub.formats import _labelstudio_choices as choices
 from predhub.formats import _labelstudio_vectors as vectors
 from predhub.formats import brush
-from predhub.formats._common import class_specs, number, points_array, string
+from predhub.formats._common import class_specs, number, points_array
 from predhub.formats._labelstudio_ontology import ontology_from_tasks
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
@@ -146,7 +143,7 @@ def _parse_prediction(pred: Any, path: str, key: str, options: ImportOptions) ->
             continue
         owner = regions.get(str(item.get("id")))
         specs = class_specs(options.ontology, owner.class_name if owner else None)
-        c = _classification(item, ipath, specs)
+        c = choices.classification(item, ipath, specs)
         if owner is not None:
             owner.classifications.append(c)
         else:
@@ -221,28 +218,6 @@ def _region_geometry(
     return Mask.from_array(brush.mask_from_rle(value["rle"], width, height, f"{path}.rle"))
 
 
-def _classification(item: dict[str, Any], path: str, specs: Sequence[ClassificationSpec]) -> Classification:
-    name = string(item.get("from_name"), f"{path}.from_name")
-    value = item.get("value")
-    if not isinstance(value, dict):
-        raise FieldError(f"{path}.value", "must be a JSON object")
-    if item["type"] == "textarea":
-        texts = value.get("text")
-        if isinstance(texts, str):
-            texts = [texts]
-        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-            raise FieldError(f"{path}.value.text", "must be a list of strings")
-        return Classification.free_text(name, "\n".join(texts))
-    choices = value.get("choices")
-    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-        raise FieldError(f"{path}.value.choices", "must be a list of strings")
-    spec = next((s for s in specs if s.name == name), None)
-    multi = spec.kind is ClassificationKind.MULTI if spec else len(choices) != 1
-    if multi:
-        return Classification.multi(name, list(choices))
-    return Classification.single(name, choices[0] if choices else "")
-
-
 # --- export -------------------------------------------------------------------------------------
 
 
@@ -263,11 +238,11 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
             continue
         results.append(region)
         for c in obj.classifications:
-            results.append(_export_classification(c, region["id"], report))
+            results.append(choices.export_classification(c, region["id"], report))
         if obj.attributes:
             report.drop("object.attributes")
     for j, c in enumerate(label.classifications):
-        results.append(_export_classification(c, f"c{j}", report))
+        results.append(choices.export_classification(c, f"c{j}", report))
     image = (
         options.image_ids.get(label.sample_key, label.sample_key) if options.image_ids else label.sample_key
     )
@@ -327,22 +302,6 @@ def _kind(g: Geometry) -> GeometryKind:
     from predhub.core import geometry_kind
 
     return geometry_kind(g)
-
-
-def _export_classification(c: Classification, rid: str, report: ExportReport) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": rid, "from_name": c.name, "to_name": "image"}
-    if c.confidence is not None:
-        report.drop("classification.confidence")
-    if c.kind is ClassificationKind.TEXT:
-        item.update(type="textarea", value={"text": [c.text or ""]})
-        return item
-    for a in c.answers:
-        if a.confidence is not None:
-            report.drop("answer.confidence")
-        if a.classifications:
-            report.drop("nested classification", len(a.classifications))
-    item.update(type="choices", value={"choices": [a.name for a in c.answers]})
-    return item
 
 
 CONVERTER = Converter(
