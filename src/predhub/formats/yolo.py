@@ -93,9 +93,9 @@ def _box_from_corners(c: np.ndarray) -> Box:
     centre = c.mean(axis=0)
     w = float(np.hypot(*(c[1] - c[0])))
     h = float(np.hypot(*(c[2] - c[1])))
-    if w > 0:
+    if w >= h:
         angle = math.degrees(math.atan2(c[1][1] - c[0][1], c[1][0] - c[0][0]))
-    else:  # a zero-width box: the height side still tells the angle
+    else:  # the longer side tells the angle: a (near) zero-width box's width side is rounding noise
         angle = math.degrees(math.atan2(c[2][1] - c[1][1], c[2][0] - c[1][0])) - 90.0
     cx, cy = float(centre[0]), float(centre[1])
     return Box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, angle)
