@@ -72,6 +72,52 @@ def test_create_dataset_from_coco_then_export_voc(hub: HubProcess, tmp_path: Pat
     assert "<xmin>2</xmin><ymin>3</ymin><xmax>11</xmax><ymax>22</ymax>" in xml
 
 
+def test_coco_keypoints_dataset_round_trip(hub: HubProcess, tmp_path: Path) -> None:
+    # A person_keypoints file cut to three keypoints: the category becomes a point class naming them.
+    category = {
+        "id": 1,
+        "name": "person",
+        "keypoints": ["nose", "left_eye", "right_eye"],
+        "skeleton": [[1, 2]],
+    }
+    gt = {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}],
+        "categories": [category],
+        "annotations": [
+            {"id": 9, "image_id": 1, "category_id": 1, "keypoints": [10, 12, 2, 0, 0, 0, 20, 14, 1]},
+        ],
+    }
+    path = tmp_path / "kp.json"
+    path.write_text(json.dumps(gt))
+    out = _run(
+        hub,
+        "import",
+        str(path),
+        "--format",
+        "coco",
+        "--dataset",
+        "coco-kp",
+        "--label-set",
+        "gt",
+        "--create-dataset",
+        "--image-root",
+        "https://example.test/images",
+        "--kind",
+        "ground_truth",
+    )
+    assert "1 labels, 2 objects stored" in out
+    exported = tmp_path / "kp-out.json"
+    out = _run(
+        hub, "export", "--format", "coco", "--dataset", "coco-kp", "--label-set", "gt", "-o", str(exported)
+    )
+    assert "could not carry" not in out
+    back = json.loads(exported.read_text())
+    assert back["categories"] == [category]
+    (ann,) = back["annotations"]
+    assert ann["id"] == 9 and ann["num_keypoints"] == 2
+    assert ann["keypoints"] == [10.0, 12.0, 2, 0, 0, 0, 20.0, 14.0, 1]
+
+
 def test_import_label_studio_with_created_dataset_and_report(hub: HubProcess, tmp_path: Path) -> None:
     out = _run(
         hub,
@@ -107,5 +153,6 @@ def test_import_label_studio_with_created_dataset_and_report(hub: HubProcess, tm
         "--json",
     )
     report = json.loads(out)
-    # COCO has no points and no classifications: the export says so instead of dropping them silently.
-    assert report["dropped"]["point"] == 1 and report["dropped"]["classification"] == 2
+    # COCO holds a point only as a keypoint set, and no classifications: the export says so.
+    assert report["converted"]["point as a one-keypoint set"] == 1
+    assert report["dropped"]["classification"] == 2

@@ -38,6 +38,7 @@ Q_SINGLE, Q_MULTI, Q_TEXT = "q_single", "q_multi", "q_text"
 @dataclass(frozen=True)
 class Carries:
     geometries: frozenset[str]  # box, rbox, polygon, holes, polyline, point, mask
+    keypoints: str | None = None  # keypoint sets as points: "index" (COCO) or "node" (Supervisely)
     integer_boxes: bool = False
     confidence: bool = True
     ids: str | None = None  # "str", "uuid", "int"
@@ -99,7 +100,8 @@ def geometries(draw: st.DrawFn, carries: Carries, width: int, height: int) -> ob
             x0, x1 = sorted(draw(st.lists(st.integers(0, width), min_size=2, max_size=2)))
             y0, y1 = sorted(draw(st.lists(st.integers(0, height), min_size=2, max_size=2)))
             x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
-            return Box(float(x0), float(y0), float(x1), float(y1))
+            rotation = draw(st.floats(-170, 170, allow_nan=False)) if "rbox" in carries.geometries else 0.0
+            return Box(float(x0), float(y0), float(x1), float(y1), draw(st.sampled_from([0.0, rotation])))
         x0, x1 = sorted((draw(xs), draw(xs)))
         y0, y1 = sorted((draw(ys), draw(ys)))
         rotation = draw(st.floats(-170, 170, allow_nan=False)) if "rbox" in carries.geometries else 0.0
@@ -152,6 +154,9 @@ def labels(draw: st.DrawFn, carries: Carries, key: str | None = None) -> tuple[L
         if "voc" in carries.attributes and draw(st.booleans()):
             obj.attributes.update(pose="Left", truncated=draw(st.integers(0, 1)), difficult=0)
         objects.append(obj)
+    if carries.keypoints:
+        for n in range(draw(st.integers(0, 2))):
+            objects.extend(draw(keypoint_set(carries, width, height, str(n + 1))))
     label = Label(sample, objects)
     if carries.image_classifications:
         label.classifications = draw(classifications(carries, 1 if carries.object_classifications < 3 else 3))
@@ -160,6 +165,47 @@ def labels(draw: st.DrawFn, carries: Carries, key: str | None = None) -> tuple[L
     if carries.status:
         label.status = draw(st.sampled_from([LabelStatus.LABELED, LabelStatus.PRELABEL]))
     return label, (width, height)
+
+
+@st.composite
+def keypoint_set(draw: st.DrawFn, carries: Carries, width: int, height: int, instance: str) -> list[Object]:
+    """The points of one keypoint set: shared class, confidence and tags; distinct keypoints."""
+    cls = draw(st.sampled_from(CLASSES))
+    conf = draw(unit) if carries.confidence else 1.0
+    tags = draw(classifications(carries, 1)) if carries.object_classifications else []
+    ids = draw(st.lists(st.integers(0, 16), unique=True, min_size=1, max_size=4))
+    points = []
+    for k in sorted(ids) if carries.keypoints == "index" else ids:
+        attributes: dict[str, object] = {"instance": instance}
+        if carries.keypoints == "index":
+            attributes.update(keypoint=k, visibility=draw(st.sampled_from([1, 2])))
+        else:
+            attributes["keypoint"] = f"node{k}"
+            if draw(st.booleans()):
+                attributes["visibility"] = 1
+        xy = Point(draw(st.floats(0, width, allow_nan=False)), draw(st.floats(0, height, allow_nan=False)))
+        points.append(
+            Object(
+                cls,
+                xy,
+                conf,
+                [Classification(c.name, c.kind, list(c.answers), c.text) for c in tags],
+                attributes,
+            )
+        )
+    return points
+
+
+def _instances(objects: list[Object]) -> list[dict[str, object]]:
+    # A keypoint set's instance id is a group label that formats renumber: compare by first appearance.
+    rank: dict[object, int] = {}
+    out = []
+    for o in objects:
+        attributes = dict(o.attributes)
+        if "instance" in attributes:
+            attributes["instance"] = rank.setdefault(attributes["instance"], len(rank))
+        out.append(attributes)
+    return out
 
 
 def _close(a: float, b: float) -> bool:
@@ -200,12 +246,12 @@ def _by_name(cs: list[Classification]) -> list[Classification]:
 def assert_same(a: Label, b: Label) -> None:
     assert a.sample_key == b.sample_key
     assert len(a.objects) == len(b.objects), (a.objects, b.objects)
-    for x, y in zip(a.objects, b.objects, strict=True):
+    for x, y, xa, ya in zip(a.objects, b.objects, _instances(a.objects), _instances(b.objects), strict=True):
         assert x.class_name == y.class_name
         assert geometry_close(x.geometry, y.geometry), (x.geometry, y.geometry)
         assert _close(x.confidence, y.confidence), (x.confidence, y.confidence)
         assert _by_name(x.classifications) == _by_name(y.classifications)
-        assert x.attributes == y.attributes
+        assert xa == ya, (x.attributes, y.attributes)
         assert x.id == y.id
     assert _by_name(a.classifications) == _by_name(b.classifications)
     assert (a.score is None and b.score is None) or _close(a.score or 0, b.score or 0)

@@ -28,7 +28,7 @@ CARRIES: dict[str, Carries] = {
         text_confidence=True,
     ),
     "labelstudio": Carries(
-        frozenset({"box", "rbox", "polygon", "point", "mask"}),
+        frozenset({"box", "rbox", "polygon", "polyline", "point", "mask"}),
         ids="str",
         object_classifications=1,
         image_classifications=True,
@@ -36,7 +36,11 @@ CARRIES: dict[str, Carries] = {
         score=True,
     ),
     "openlabel": Carries(
-        ALL_2D | {"rbox"}, ids="uuid", object_classifications=1, attributes=frozenset({"number", "flag"})
+        ALL_2D | {"rbox", "holes"},
+        keypoints="node",
+        ids="uuid",
+        object_classifications=1,
+        attributes=frozenset({"number", "flag"}),
     ),
     "segments": Carries(
         frozenset({"box", "polygon", "polyline", "point"}),
@@ -49,14 +53,15 @@ CARRIES: dict[str, Carries] = {
         status=True,
     ),
     "supervisely": Carries(
-        ALL_2D | {"holes"},
+        ALL_2D | {"holes", "rbox"},
+        keypoints="node",
         integer_boxes=True,
         object_classifications=1,
         image_classifications=True,
         multi_min=2,
         attributes=frozenset({"number", "flag"}),
     ),
-    "coco": Carries(frozenset({"box", "polygon", "mask"})),
+    "coco": Carries(frozenset({"box", "polygon", "mask"}), keypoints="index"),
     "yolo": Carries(frozenset({"box", "polygon"})),
     "voc": Carries(frozenset({"box"}), integer_boxes=True, attributes=frozenset({"voc"})),
 }

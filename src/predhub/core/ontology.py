@@ -36,10 +36,15 @@ class ClassificationSpec:
 
 @dataclass(frozen=True, slots=True)
 class ObjectClass:
+    """An object class. A point class may name its ``keypoints`` (in order, as a COCO category does)
+    and a ``skeleton`` of pairs of those names; its objects are then the points of keypoint sets."""
+
     name: str
     kind: GeometryKind
     classifications: tuple[ClassificationSpec, ...] = ()
     color: str | None = None
+    keypoints: tuple[str, ...] = ()
+    skeleton: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,8 @@ class Ontology:
                     "name": o.name,
                     "kind": o.kind.value,
                     **({"color": o.color} if o.color else {}),
+                    **({"keypoints": list(o.keypoints)} if o.keypoints else {}),
+                    **({"skeleton": [list(e) for e in o.skeleton]} if o.skeleton else {}),
                     **(
                         {"classifications": [_spec_to_dict(c) for c in o.classifications]}
                         if o.classifications
@@ -94,6 +101,7 @@ class Ontology:
                 raise ValueError(
                     f"objects[{i}].kind: must be one of {[k.value for k in GeometryKind]}"
                 ) from exc
+            keypoints = _keypoints(o.get("keypoints", []), kind, f"objects[{i}].keypoints")
             objects.append(
                 ObjectClass(
                     name=_name(o, f"objects[{i}]"),
@@ -103,6 +111,8 @@ class Ontology:
                         for j, c in enumerate(o.get("classifications", []))
                     ),
                     color=o.get("color"),
+                    keypoints=keypoints,
+                    skeleton=_skeleton(o.get("skeleton", []), keypoints, f"objects[{i}].skeleton"),
                 )
             )
         return cls(
@@ -119,6 +129,27 @@ def _name(data: dict[str, Any], path: str) -> str:
     if not isinstance(name, str) or not name:
         raise ValueError(f"{path}.name: must be a non-empty string")
     return name
+
+
+def _keypoints(data: Any, kind: GeometryKind, path: str) -> tuple[str, ...]:
+    if not isinstance(data, list) or not all(isinstance(k, str) and k for k in data):
+        raise ValueError(f"{path}: must be a list of keypoint names")
+    if data and kind is not GeometryKind.POINT:
+        raise ValueError(f"{path}: only a point class names keypoints")
+    if len(set(data)) != len(data):
+        raise ValueError(f"{path}: keypoint names must be unique")
+    return tuple(data)
+
+
+def _skeleton(data: Any, keypoints: tuple[str, ...], path: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: must be a list of [keypoint, keypoint] pairs")
+    edges = []
+    for j, edge in enumerate(data):
+        if not isinstance(edge, list) or len(edge) != 2 or not all(e in keypoints for e in edge):
+            raise ValueError(f"{path}[{j}]: must be a pair of the class's keypoint names")
+        edges.append((edge[0], edge[1]))
+    return tuple(edges)
 
 
 def _spec_to_dict(spec: ClassificationSpec) -> dict[str, Any]:

@@ -104,7 +104,7 @@ class ImportOptions:
     - ``sizes``: sample key -> (width, height), for formats without the image size (YOLO, Labelbox...).
     - ``masks``: URL -> PNG bytes of masks the records reference; the caller fetches them.
     - ``yolo_task``: "auto" reads 5/6-token lines as boxes and longer ones as polygons; "obb" reads
-      9/10-token lines as rotated boxes.
+      9/10-token lines as rotated boxes. Lines of a point class naming keypoints are pose lines.
     """
 
     ontology: Ontology | None = None

@@ -9,11 +9,14 @@ classes numbered from 1). Image ids map to sample keys through ``ImportOptions.i
 Which geometry a record becomes follows the class's kind in the ontology when there is one (a box
 class reads ``bbox``, a polygon class the polygon, a mask class the RLE or the rasterised polygon),
 otherwise the segmentation when present, else the box — as pycocotools' ``loadRes`` looks at a result.
+A point class (or, with no ontology, a record with ``keypoints``) reads the keypoints instead: one
+point per labelled keypoint (:mod:`predhub.formats._coco_keypoints`); a category with ``keypoints``
+names becomes such a class in :func:`ontology_from_coco`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from itertools import chain, repeat
 from operator import mul, sub
 from typing import Any
@@ -30,14 +33,16 @@ from predhub.core import (
     Mask,
     Object,
     ObjectClass,
-    Ontology,
     Point,
     Polygon,
     Polyline,
 )
 from predhub.core.box_run import BoxRun
 from predhub.core.geometry import Geometry
+from predhub.formats._coco_keypoints import keypoint_bounds, keypoint_item, keypoint_objects
+from predhub.formats._coco_ontology import ontology_from_coco
 from predhub.formats._common import default_categories, dump_records, number, points_array
+from predhub.formats._keypoints import regroup
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
@@ -74,28 +79,45 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
     cls = options.ontology.object_class(name) if options.ontology else None
     warnings: list[tuple[str, str]] = []
     size = options.size_of(key)
-    geometry = _geometry(data, cls, size, warnings)
     score = data.get("score")
     if score is None:
         score = 1.0
     elif type(score) is not float or score - score != 0:
         score = number(score, "score")
+    keypoints = data.get("keypoints")
+    if cls is not None and cls.kind is GeometryKind.POINT and not keypoints:
+        raise FieldError("keypoints", f"is required: class {name!r} is drawn as points")
+    if keypoints and (cls is None or cls.kind is GeometryKind.POINT):
+        instance = str(data["id"]) if data.get("id") is not None else f"r{record.index}"
+        objects, paths = keypoint_objects(data, name, cls, instance, score, warnings)
+        if data.get("iscrowd"):
+            for o in objects:
+                o.attributes["iscrowd"] = 1
+        label = Label(key, objects=objects)
+        return [_parsed(label, paths, size, warnings)]
+    geometry = _geometry(data, cls, size, warnings)
     obj = Object(name, geometry, score)
     if data.get("iscrowd"):
         obj.attributes["iscrowd"] = 1
     if data.get("id") is not None:
         obj.id = str(data["id"])
-    if data.get("keypoints"):
-        warnings.append(("keypoints", "keypoints are not kept (predhub holds no keypoint sets yet)"))
-    return [
-        Parsed(
-            Label(key, objects=[obj]),
-            object_paths=[""],
-            width=size[0] if size else None,
-            height=size[1] if size else None,
-            warnings=warnings,
+    if keypoints:
+        warnings.append(
+            ("keypoints", f"not kept: class {name!r} is drawn as {cls.kind.value if cls else ''}")
         )
-    ]
+    return [_parsed(Label(key, objects=[obj]), [""], size, warnings)]
+
+
+def _parsed(
+    label: Label, paths: list[str], size: tuple[int, int] | None, warnings: list[tuple[str, str]]
+) -> Parsed:
+    return Parsed(
+        label,
+        object_paths=paths,
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+        warnings=warnings,
+    )
 
 
 _NUMBER = (int, float)
@@ -189,7 +211,17 @@ def rasterize(parts: Iterable[npt.NDArray[np.float64]], width: int, height: int)
 def categories_for(options: ExportOptions) -> list[dict[str, Any]]:
     """The ``categories`` of an export: the given ids, else the ontology's classes numbered from 1."""
     categories = options.categories or default_categories(options.ontology, 1)
-    return [{"id": cid, "name": name} for cid, name in sorted(categories.items())]
+    out = []
+    for cid, name in sorted(categories.items()):
+        category: dict[str, Any] = {"id": cid, "name": name}
+        cls = options.ontology.object_class(name) if options.ontology else None
+        if cls is not None and cls.keypoints:
+            # COCO's skeleton joins keypoints by 1-based index.
+            category["keypoints"] = list(cls.keypoints)
+            index = {k: n + 1 for n, k in enumerate(cls.keypoints)}
+            category["skeleton"] = [[index[a], index[b]] for a, b in cls.skeleton]
+        out.append(category)
+    return out
 
 
 def _image_id(key: str, options: ExportOptions) -> Any:
@@ -214,29 +246,44 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
         if size is not None:
             image["width"], image["height"] = size
         out.append(image)
-    for i, obj in enumerate(label.objects):
-        cid = ids.get(obj.class_name)
+    for i, item in enumerate(regroup(label.objects)):
+        first = item[0] if isinstance(item, list) else item
+        cid = ids.get(first.class_name)
         if cid is None:
-            report.drop(f"object of class {obj.class_name!r} (no category id)")
+            report.drop(f"object of class {first.class_name!r} (no category id)")
             continue
-        item: dict[str, Any] = {"image_id": image_id, "category_id": cid}
-        geometry = _export_geometry(obj.geometry, size, report)
-        if geometry is None:
-            continue
-        item.update(geometry)
-        if options.ground_truth:
-            item["id"] = int(obj.id) if obj.id and obj.id.isdigit() else _annotation_id(label.sample_key, i)
-            item["iscrowd"] = 1 if obj.attributes.get("iscrowd") else 0
-            if item["iscrowd"] and isinstance(obj.geometry, Mask):
-                item["segmentation"] = obj.geometry.to_coco(compressed=False)
-            item.setdefault("segmentation", [])
+        entry: dict[str, Any] = {"image_id": image_id, "category_id": cid}
+        if isinstance(item, list) or isinstance(item.geometry, Point):
+            cls = options.ontology.object_class(first.class_name) if options.ontology else None
+            made = keypoint_item(item if isinstance(item, list) else [item], cls, report)
+            if made is None:
+                continue
+            geometry, obj = made
+            if options.ground_truth:
+                box = keypoint_bounds(item if isinstance(item, list) else [item])
+                geometry.update(bbox=list(box.xywh), area=box.area)
         else:
-            item["score"] = obj.confidence
+            obj = item
+            maybe = _export_geometry(obj.geometry, size, report)
+            if maybe is None:
+                continue
+            geometry = maybe
+        entry.update(geometry)
+        if options.ground_truth:
+            entry["id"] = int(obj.id) if obj.id and obj.id.isdigit() else _annotation_id(label.sample_key, i)
+            entry["iscrowd"] = 1 if obj.attributes.get("iscrowd") else 0
+            if entry["iscrowd"] and isinstance(obj.geometry, Mask):
+                entry["segmentation"] = obj.geometry.to_coco(compressed=False)
+            entry.setdefault("segmentation", [])
+        else:
+            if "keypoints" in entry and obj.id and obj.id.isdigit():
+                entry["id"] = int(obj.id)  # the set's instance; pycocotools' loadRes renumbers anyway
+            entry["score"] = obj.confidence
         if obj.classifications:
             report.drop("object.classifications")
         if set(obj.attributes) - {"iscrowd"}:
             report.drop("object.attributes")
-        out.append(item)
+        out.append(entry)
     if label.classifications:
         report.drop("classification", len(label.classifications))
     if label.score is not None:
@@ -311,8 +358,8 @@ def _export_geometry(
         return _polygon_item(geometry)
     if isinstance(geometry, Mask):
         return _mask_item(geometry)
-    report.drop("polyline" if isinstance(geometry, Polyline) else "point")
-    assert isinstance(geometry, Polyline | Point)
+    assert isinstance(geometry, Polyline)
+    report.drop("polyline")
     return None
 
 
@@ -331,31 +378,6 @@ def _fill_with_holes(polygon: Polygon, size: tuple[int, int]) -> npt.NDArray[np.
     return np.asarray(outer & ~holes)
 
 
-def ontology_from_coco(
-    categories: Iterable[Mapping[str, Any]], annotations: Iterable[Mapping[str, Any]] = ()
-) -> Ontology:
-    """An ontology with one class per category; each class's kind from the first of ``annotations``
-    (a sample of the file) with that category: RLE -> mask, polygon -> polygon, else box."""
-    kinds: dict[int, GeometryKind] = {}
-    for ann in annotations:
-        cid = ann.get("category_id")
-        if not isinstance(cid, int) or cid in kinds:
-            continue
-        seg = ann.get("segmentation")
-        kinds[cid] = (
-            GeometryKind.MASK if isinstance(seg, dict) else GeometryKind.POLYGON if seg else GeometryKind.BOX
-        )
-    objects = []
-    seen: set[str] = set()
-    for cat in categories:
-        name = str(cat["name"])
-        if name in seen:
-            continue
-        seen.add(name)
-        objects.append(ObjectClass(name, kinds.get(int(cat["id"]), GeometryKind.BOX)))
-    return Ontology(objects=tuple(objects))
-
-
 CONVERTER = Converter(
     name="coco",
     framing=Framing.COCO,
@@ -372,6 +394,7 @@ CONVERTER = Converter(
         (".mask.size", ".segmentation.size"),
         (".mask", ".segmentation"),
         (".confidence", ".score"),
+        (".point", ""),
     ),
     description="COCO ground truth (dataset JSON) and results (detections list)",
 )

@@ -3,39 +3,38 @@
 Regions are in percent of ``original_width``/``original_height``. A rectangle's ``x, y`` is its
 top-left corner *after* rotation (degrees, clockwise, about that corner), so the centre is found in
 pixel space before un-rotating (percent axes are anisotropic). Masks are brush RLE
-(:mod:`predhub.formats.brush`). Per-region classifications are separate ``choices``/``textarea``
-result items carrying the region's ``id``. ``score`` of a prediction is the label score, a region's
-``score`` its confidence; ``model_version`` is reported back to the caller (formats.md §2).
+(:mod:`predhub.formats.brush`). Newer Label Studio's ``vectorlabels`` (polylines, or polygons when
+``closed``) and ``bitmasklabels`` (PNG data URL) are read, and polylines written as ``vectorlabels``
+(:mod:`predhub.formats._labelstudio_vectors`). Per-region classifications are separate
+``choices``/``textarea`` result items carrying the region's ``id``. ``score`` of a prediction is the
+label score, a region's ``score`` its confidence; ``model_version`` is reported back to the caller
+(formats.md §2).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from predhub.core import (
     Box,
-    Classification,
-    ClassificationKind,
-    ClassificationSpec,
     FieldError,
     GeometryKind,
     Label,
     Mask,
     Object,
-    ObjectClass,
-    Ontology,
-    Option,
     Point,
     Polygon,
     Polyline,
 )
 from predhub.core.geometry import Geometry
+from predhub.formats import _labelstudio_choices as choices
+from predhub.formats import _labelstudio_vectors as vectors
 from predhub.formats import brush
-from predhub.formats._common import class_specs, number, points_array, string
+from predhub.formats._common import class_specs, number, points_array
+from predhub.formats._labelstudio_ontology import ontology_from_tasks
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
@@ -46,14 +45,23 @@ _REGION_TYPES = {
     "polygonlabels": GeometryKind.POLYGON,
     "keypointlabels": GeometryKind.POINT,
     "brushlabels": GeometryKind.MASK,
+    "vectorlabels": GeometryKind.POLYLINE,  # newer Label Studio; ``closed: true`` is a polygon
+    "bitmasklabels": GeometryKind.MASK,  # newer Label Studio: a PNG data URL
 }
 _FROM_NAME = {
     "rectanglelabels": "label",
     "polygonlabels": "polygon",
     "keypointlabels": "keypoint",
     "brushlabels": "brush",
+    "vectorlabels": "vector",
 }
-_TYPE_OF = {kind: t for t, kind in _REGION_TYPES.items()}
+_TYPE_OF = {
+    GeometryKind.BOX: "rectanglelabels",
+    GeometryKind.POLYGON: "polygonlabels",
+    GeometryKind.POLYLINE: "vectorlabels",
+    GeometryKind.POINT: "keypointlabels",
+    GeometryKind.MASK: "brushlabels",
+}
 
 
 def _sample_key(task: dict[str, Any], options: ImportOptions) -> str:
@@ -135,7 +143,7 @@ def _parse_prediction(pred: Any, path: str, key: str, options: ImportOptions) ->
             continue
         owner = regions.get(str(item.get("id")))
         specs = class_specs(options.ontology, owner.class_name if owner else None)
-        c = _classification(item, ipath, specs)
+        c = choices.classification(item, ipath, specs)
         if owner is not None:
             owner.classifications.append(c)
         else:
@@ -172,7 +180,7 @@ def _region(item: dict[str, Any], path: str, key: str, options: ImportOptions, p
     parsed.width, parsed.height = width, height
     if item.get("image_rotation", 0):
         parsed.warnings.append((f"{path}.image_rotation", "is not 0; coordinates are read as unrotated"))
-    geometry = _region_geometry(rtype, value, vpath, width, height)
+    geometry = _region_geometry(rtype, value, vpath, width, height, parsed.warnings)
     score = item.get("score")
     rid = item.get("id")
     return Object(
@@ -183,8 +191,12 @@ def _region(item: dict[str, Any], path: str, key: str, options: ImportOptions, p
     )
 
 
-def _region_geometry(rtype: str, value: dict[str, Any], path: str, width: int, height: int) -> Geometry:
+def _region_geometry(
+    rtype: str, value: dict[str, Any], path: str, width: int, height: int, warnings: list[tuple[str, str]]
+) -> Geometry:
     sx, sy = width / 100.0, height / 100.0
+    if rtype in ("vectorlabels", "bitmasklabels"):
+        return vectors.region_geometry(rtype, value, path, width, height, warnings)
     if rtype == "rectanglelabels":
         x, y, w, h = (number(value.get(k), f"{path}.{k}") for k in ("x", "y", "width", "height"))
         rotation = number(value.get("rotation", 0.0), f"{path}.rotation")
@@ -204,28 +216,6 @@ def _region_geometry(rtype: str, value: dict[str, Any], path: str, width: int, h
     if value.get("format", "rle") != "rle" or not isinstance(value.get("rle"), list):
         raise FieldError(f"{path}.rle", 'brush masks must be {"format": "rle", "rle": [...]}')
     return Mask.from_array(brush.mask_from_rle(value["rle"], width, height, f"{path}.rle"))
-
-
-def _classification(item: dict[str, Any], path: str, specs: Sequence[ClassificationSpec]) -> Classification:
-    name = string(item.get("from_name"), f"{path}.from_name")
-    value = item.get("value")
-    if not isinstance(value, dict):
-        raise FieldError(f"{path}.value", "must be a JSON object")
-    if item["type"] == "textarea":
-        texts = value.get("text")
-        if isinstance(texts, str):
-            texts = [texts]
-        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-            raise FieldError(f"{path}.value.text", "must be a list of strings")
-        return Classification.free_text(name, "\n".join(texts))
-    choices = value.get("choices")
-    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-        raise FieldError(f"{path}.value.choices", "must be a list of strings")
-    spec = next((s for s in specs if s.name == name), None)
-    multi = spec.kind is ClassificationKind.MULTI if spec else len(choices) != 1
-    if multi:
-        return Classification.multi(name, list(choices))
-    return Classification.single(name, choices[0] if choices else "")
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -248,11 +238,11 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
             continue
         results.append(region)
         for c in obj.classifications:
-            results.append(_export_classification(c, region["id"], report))
+            results.append(choices.export_classification(c, region["id"], report))
         if obj.attributes:
             report.drop("object.attributes")
     for j, c in enumerate(label.classifications):
-        results.append(_export_classification(c, f"c{j}", report))
+        results.append(choices.export_classification(c, f"c{j}", report))
     image = (
         options.image_ids.get(label.sample_key, label.sample_key) if options.image_ids else label.sample_key
     )
@@ -292,8 +282,7 @@ def _export_region(
         value = {"format": "rle", "rle": brush.mask_to_rle(g.to_array())}
     else:
         assert isinstance(g, Polyline)
-        report.drop("polyline")
-        return None
+        value = vectors.export_vector(g, px, py)
     rtype = _TYPE_OF[_kind(g)]
     value[rtype] = [obj.class_name]
     return {
@@ -315,78 +304,6 @@ def _kind(g: Geometry) -> GeometryKind:
     return geometry_kind(g)
 
 
-def _export_classification(c: Classification, rid: str, report: ExportReport) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": rid, "from_name": c.name, "to_name": "image"}
-    if c.confidence is not None:
-        report.drop("classification.confidence")
-    if c.kind is ClassificationKind.TEXT:
-        item.update(type="textarea", value={"text": [c.text or ""]})
-        return item
-    for a in c.answers:
-        if a.confidence is not None:
-            report.drop("answer.confidence")
-        if a.classifications:
-            report.drop("nested classification", len(a.classifications))
-    item.update(type="choices", value={"choices": [a.name for a in c.answers]})
-    return item
-
-
-def ontology_from_tasks(tasks: Iterable[dict[str, Any]]) -> Ontology:
-    """An ontology covering what a Label Studio file uses: a class per region label (its kind from
-    the region type), a classification per ``choices``/``textarea`` control, per-region ones under
-    the class of their region."""
-    classes: dict[str, GeometryKind] = {}
-    per_class: dict[str, dict[str, tuple[bool, list[str]]]] = {}
-    image: dict[str, tuple[bool, list[str]]] = {}
-    for task in tasks:
-        groups = (task.get("predictions") or []) + (task.get("annotations") or [])
-        if "result" in task:
-            groups = [task]
-        for group in groups:
-            results = group.get("result", []) if isinstance(group, dict) else []
-            region_class: dict[Any, str] = {}
-            for item in results:
-                rtype = item.get("type")
-                if rtype in _REGION_TYPES:
-                    names = item.get("value", {}).get(rtype) or []
-                    for name in names:
-                        classes.setdefault(name, _REGION_TYPES[rtype])
-                    if names:
-                        region_class[item.get("id")] = names[0]
-            for item in results:
-                rtype = item.get("type")
-                if rtype not in ("choices", "textarea"):
-                    continue
-                owner = region_class.get(item.get("id"))
-                table = per_class.setdefault(owner, {}) if owner else image
-                name = item.get("from_name", "")
-                value = item.get("value", {})
-                multi, options = table.get(name, (False, []))
-                if rtype == "textarea":
-                    table[name] = (False, [])  # empty options mark free text
-                    continue
-                choices = value.get("choices") or []
-                options = options + [c for c in choices if c not in options]
-                table[name] = (multi or len(choices) > 1, options)
-
-    def specs(table: dict[str, tuple[bool, list[str]]]) -> tuple[ClassificationSpec, ...]:
-        return tuple(
-            ClassificationSpec(name, ClassificationKind.TEXT)
-            if not opts
-            else ClassificationSpec(
-                name,
-                ClassificationKind.MULTI if multi else ClassificationKind.SINGLE,
-                tuple(Option(o) for o in opts),
-            )
-            for name, (multi, opts) in table.items()
-        )
-
-    return Ontology(
-        objects=tuple(ObjectClass(n, k, specs(per_class.get(n, {}))) for n, k in classes.items()),
-        classifications=specs(image),
-    )
-
-
 CONVERTER = Converter(
     name="labelstudio",
     framing=Framing.JSON,
@@ -399,6 +316,7 @@ CONVERTER = Converter(
         (".box.height", ".value.height"),
         (".box", ".value"),
         (".polygon", ".value.points"),
+        (".polyline", ".value.vertices"),
         (".point", ".value"),
         (".mask.size", ".value.rle"),
         (".mask", ".value.rle"),

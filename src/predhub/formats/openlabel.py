@@ -4,9 +4,13 @@ A record is the body Kognic's upload takes, ``{"sceneUuid", "openlabelContent": 
 (seed 000), or a bare ``{"openlabel": ...}`` whose frame's ``external_id`` names the sample. Geometry
 sits in ``frames["0"].objects.<id>.object_data``: ``bbox`` ``[xc, yc, w, h]`` (centre based),
 ``rbbox`` ``[xc, yc, w, h, alpha]`` (radians, clockwise on screen), ``poly2d`` (``closed`` picks
-polygon or polyline), ``point2d``, ``image`` (base64 PNG mask). Each geometry names its camera in a
-``stream`` text attribute and its confidence in a ``confidence`` num attribute. The object's class is
-``objects.<id>.type``. Single images are one-frame scenes.
+polygon or polyline), ``point2d`` (with ``id``s: the keypoints of one set, the object being the set),
+``image`` (base64 PNG mask). Each geometry names its camera in a ``stream`` text attribute and its
+confidence in a ``confidence`` num attribute. The object's class is ``objects.<id>.type``. Single
+images are one-frame scenes.
+
+What a scene holds beyond one image (other frames, other streams, static object data, contexts) is
+reported as not kept, and poly2d ``hierarchy`` carries polygon holes: :mod:`._openlabel_scene`.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import numpy as np
 
 from predhub.core import Box, FieldError, Label, Mask, Object, Point, Polygon, Polyline
 from predhub.core.geometry import Geometry
+from predhub.formats import _openlabel_scene as scene
 from predhub.formats import raster
 from predhub.formats._attributes import classification_from_value, value_from_classification
 from predhub.formats._common import class_specs, number, points_array, string
+from predhub.formats._keypoints import INSTANCE, KEYPOINT, is_keypoint
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
@@ -54,10 +60,11 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
     if version != "1.0.0":
         raise FieldError(f"{base}.metadata.schema_version", f'must be "1.0.0", got {version!r}')
     frames = ol.get("frames") or {}
-    if not isinstance(frames, dict) or len(frames) != 1:
-        raise FieldError(f"{base}.frames", f"an image is a one-frame scene, got {len(frames)} frames")
-    ((frame_key, frame),) = frames.items()
+    if not isinstance(frames, dict) or not frames or not all(str(k).isdigit() for k in frames):
+        raise FieldError(f"{base}.frames", "must hold frames keyed by digit strings (an image is frame 0)")
+    frame_key = min(frames, key=int)
     fpath = f"{base}.frames.{frame_key}"
+    frame = frames[frame_key]
     if key is None:
         external = ((frame or {}).get("frame_properties") or {}).get("external_id")
         if not external:
@@ -68,6 +75,8 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
     streams = ol.get("streams") or {}
     objects = ol.get("objects") or {}
     parsed = Parsed(Label(key))
+    scene.scene_warnings(ol, base, frame_key, parsed)
+    kept_stream: list[str] = []  # the stream whose image this sample is: the first one named
     for oid, entry in ((frame or {}).get("objects") or {}).items():
         opath = f"{fpath}.objects.{oid}"
         declared = objects.get(oid)
@@ -78,14 +87,33 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
         cls = declared["type"]
         odata = (entry or {}).get("object_data") or {}
         shared = _attributes(odata, f"{opath}.object_data", cls, options, parsed, streams)
+        shared_stream = shared.pop("stream", None)
+        for other in sorted(set(odata) - set(_GEOMETRIES) - set(_ATTRIBUTE_TYPES)):
+            # 3D geometry (cuboid, poly3d, point3d), matrices, binaries: not an image's 2D geometry.
+            parsed.warnings.append((f"{opath}.object_data.{other}", f"{other!r} data is not kept"))
         for gkey in _GEOMETRIES:
             items = odata.get(gkey) or []
+            holes = scene.holes(items, f"{opath}.object_data.{gkey}", parsed) if gkey == "poly2d" else {}
             for k, item in enumerate(items):
                 gpath = f"{opath}.object_data.{gkey}[{k}]"
+                if k in holes and holes[k] is None:
+                    continue  # a hole, read with its polygon
                 geometry = _geometry(gkey, item, gpath, options)
+                own_holes = holes.get(k)
+                if own_holes:
+                    assert isinstance(geometry, Polygon)
+                    rings = [
+                        _geometry(gkey, items[h], f"{opath}.object_data.{gkey}[{h}]", options)
+                        for h in own_holes
+                    ]
+                    geometry = Polygon(
+                        geometry.points, tuple(r.points for r in rings if isinstance(r, Polygon))
+                    )
                 own = _attributes(
                     item.get("attributes") or {}, f"{gpath}.attributes", cls, options, parsed, streams
                 )
+                if not scene.in_stream(own.pop("stream", shared_stream), kept_stream, gpath, parsed):
+                    continue
                 conf = own.pop("confidence", shared.get("confidence", 1.0))
                 obj = Object(cls, geometry, conf, id=str(oid))
                 for source in (shared, own):
@@ -98,6 +126,10 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
                             obj.classifications.append(c)
                         else:
                             obj.attributes[name] = value
+                if gkey == "point2d" and "id" in item:
+                    # Points with ids are the keypoints of one set: the object is the set.
+                    obj.attributes.update({INSTANCE: str(oid), KEYPOINT: item.get("name", item["id"])})
+                    obj.id = None
                 parsed.label.objects.append(obj)
                 parsed.object_paths.append(gpath)
     return [parsed]
@@ -122,12 +154,10 @@ def _attributes(
                 val = string(val, f"{apath}.val")
             elif atype == "vec" and not isinstance(val, list):
                 raise FieldError(f"{apath}.val", "must be a list")
-            if name == "stream":
-                if val not in streams:
-                    parsed.warnings.append(
-                        (f"{apath}.val", f"stream {val!r} is not declared in openlabel.streams")
-                    )
-                continue
+            if name == "stream" and val not in streams:
+                parsed.warnings.append(
+                    (f"{apath}.val", f"stream {val!r} is not declared in openlabel.streams")
+                )
             out[name] = val
     return out
 
@@ -158,6 +188,9 @@ def _geometry(gkey: str, item: Any, path: str, options: ImportOptions) -> Geomet
         if len(val) != 2:
             raise FieldError(vpath, "must be [x, y]")
         return Point(number(val[0], f"{vpath}[0]"), number(val[1], f"{vpath}[1]"))
+    mode = item.get("mode", "MODE_POLY2D_ABSOLUTE")
+    if mode != "MODE_POLY2D_ABSOLUTE":
+        raise FieldError(f"{path}.mode", f"{mode!r}: only MODE_POLY2D_ABSOLUTE is read (not chain codes)")
     closed = item.get("closed")
     if not isinstance(closed, bool):
         raise FieldError(f"{path}.closed", "is required (true: polygon, false: polyline)")
@@ -171,15 +204,23 @@ def _geometry(gkey: str, item: Any, path: str, options: ImportOptions) -> Geomet
 def export_label(label: Label, options: ExportOptions, report: ExportReport) -> list[dict[str, Any]]:
     objects: dict[str, dict[str, Any]] = {}
     frame_objects: dict[str, Any] = {}
+    sets: dict[tuple[str, Any], str] = {}  # keypoint set -> its object: one point2d per keypoint
     for i, obj in enumerate(label.objects):
-        oid = obj.id if obj.id is not None and _OBJECT_ID.match(obj.id) else None
-        if oid is None or oid in objects:
+        key = (obj.class_name, obj.attributes[INSTANCE]) if is_keypoint(obj) else None
+        own = obj.id if key is None else sets.get(key, str(key[1]))
+        oid = own if own is not None and _OBJECT_ID.match(own) else None
+        if oid is None or (oid in objects and (key is None or sets.get(key) != oid)):
             if obj.id is not None:
                 report.convert("object id as UUID")
             oid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"predhub:{label.sample_key}:{i}"))
         gkey, item = _export_geometry(obj, i, report)
         if gkey is None:
             continue
+        if key is not None:
+            oid = sets.setdefault(key, oid)
+            kp = obj.attributes.get(KEYPOINT, i)
+            count = len(frame_objects.get(oid, {}).get("object_data", {}).get("point2d", []))
+            item.update(name=str(kp), id=kp if isinstance(kp, int) and not isinstance(kp, bool) else count)
         attributes: dict[str, list[dict[str, Any]]] = {
             "text": [{"name": "stream", "val": options.stream}],
             "num": [{"name": "confidence", "val": obj.confidence}],
@@ -190,6 +231,8 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
                 {"name": c.name, "val": value}
             )
         for name, value in obj.attributes.items():
+            if name in (INSTANCE, KEYPOINT) and is_keypoint(obj):
+                continue  # the set's object and the point2d's name say these
             atype = (
                 "boolean" if isinstance(value, bool) else "num" if isinstance(value, int | float) else None
             )
@@ -201,7 +244,8 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
             attributes.setdefault(atype, []).append({"name": name, "val": value})
         item["attributes"] = attributes
         objects[oid] = {"name": oid, "type": obj.class_name}
-        frame_objects[oid] = {"object_data": {gkey: [item]}}
+        data = frame_objects.setdefault(oid, {"object_data": {}})["object_data"]
+        data.setdefault(gkey, []).extend([item, *scene.export_holes(obj, i, options.stream)])
     if label.classifications:
         report.drop("classification (image level)", len(label.classifications))
     if label.score is not None:
@@ -233,14 +277,16 @@ def _export_geometry(obj: Object, index: int, report: ExportReport) -> tuple[str
             }
         return "bbox", {"name": f"bbox-{index}", "val": [xc, yc, g.width, g.height]}
     if isinstance(g, Polygon | Polyline):
-        if isinstance(g, Polygon) and g.holes:
-            report.drop("polygon.holes")
-        return "poly2d", {
+        item = {
             "name": f"poly2d-{index}",
             "val": np.asarray(g.points).ravel().tolist(),
             "closed": isinstance(g, Polygon),
             "mode": "MODE_POLY2D_ABSOLUTE",
         }
+        if isinstance(g, Polygon) and g.holes:
+            # The outer ring is item 0 of the object's poly2d list, its holes items 1..n (_openlabel_scene).
+            item["hierarchy"] = [-1, -1, 1, -1]
+        return "poly2d", item
     if isinstance(g, Point):
         return "point2d", {"name": f"point2d-{index}", "val": [g.x, g.y]}
     png = raster.encode_png(g.to_array())

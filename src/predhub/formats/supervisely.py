@@ -7,6 +7,10 @@ mask cropped to its bounding box, as base64 of a zlib-compressed PNG, placed at 
 ``{"name", "value"?}``: a ``confidence`` (or ``conf``/``score``) number is the object's confidence;
 strings are choices or free text; several tags of one name are a multiple choice.
 
+``oriented_bbox`` (rotated box), ``graph`` (keypoints, one point per node) and ``alpha_mask`` (read
+as a binary mask) are in :mod:`predhub.formats._supervisely_shapes`; ``cuboid_2d`` and other types
+are reported as not kept.
+
 The record's key is the image name (``ann/<image>.json``); a wrapper ``{"image", "annotation"}`` is
 read too.
 """
@@ -14,7 +18,6 @@ read too.
 from __future__ import annotations
 
 import base64
-import binascii
 import zlib
 from typing import Any
 
@@ -33,15 +36,22 @@ from predhub.core import (
     Polyline,
 )
 from predhub.core.geometry import Geometry
+from predhub.formats import _supervisely_shapes as shapes
 from predhub.formats import raster
 from predhub.formats._attributes import classification_from_value, value_from_classification
 from predhub.formats._common import class_specs, number, points_array
+from predhub.formats._keypoints import regroup
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
 __all__ = ["CONVERTER", "decode_bitmap", "encode_bitmap", "export_label", "parse_record"]
 
 _CONFIDENCE_TAGS = ("confidence", "conf", "score")
+_GEOMETRY_TYPES = ("rectangle", "oriented_bbox", "polygon", "line", "point", "bitmap", "alpha_mask")
+_NOT_KEPT = {
+    "cuboid_2d": "cuboid_2d objects are not kept (predhub holds no 2D cuboid; its 8 vertices and 3D "
+    "position would be lost as loose points)",
+}
 
 
 def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
@@ -63,10 +73,20 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
         if not isinstance(obj, dict) or not isinstance(obj.get("classTitle"), str):
             raise FieldError(f"{path}.classTitle", "is required")
         gtype = obj.get("geometryType")
-        if gtype not in ("rectangle", "polygon", "line", "point", "bitmap"):
-            parsed.warnings.append((f"{path}.geometryType", f"{gtype!r} objects are not kept"))
+        if gtype == "graph":
+            # A keypoint set: one point per node, each with the graph's tags (see _keypoints).
+            for npath, point in shapes.graph_points(obj, path, str(i)):
+                point.class_name = obj["classTitle"]
+                _tags(obj.get("tags") or [], f"{path}.tags", point, options, parsed)
+                parsed.label.objects.append(point)
+                parsed.object_paths.append(npath)
             continue
-        geometry = _geometry(obj, gtype, path, width, height, options)
+        if gtype not in _GEOMETRY_TYPES:
+            parsed.warnings.append(
+                (f"{path}.geometryType", _NOT_KEPT.get(str(gtype), f"{gtype!r} objects are not kept"))
+            )
+            continue
+        geometry = _geometry(obj, gtype, path, width, height, options, parsed.warnings)
         o = Object(obj["classTitle"], geometry)
         _tags(obj.get("tags") or [], f"{path}.tags", o, options, parsed)
         parsed.label.objects.append(o)
@@ -108,27 +128,28 @@ def _tags(
 
 
 def _geometry(
-    obj: dict[str, Any], gtype: str, path: str, width: int | None, height: int | None, options: ImportOptions
+    obj: dict[str, Any],
+    gtype: str,
+    path: str,
+    width: int | None,
+    height: int | None,
+    options: ImportOptions,
+    warnings: list[tuple[str, str]],
 ) -> Geometry:
-    if gtype == "bitmap":
+    if gtype in ("bitmap", "alpha_mask"):
         bitmap = obj.get("bitmap")
         if not isinstance(bitmap, dict):
             raise FieldError(f"{path}.bitmap", 'must be {"data", "origin"}')
         if width is None or height is None:
             raise FieldError("size", "is required to place a bitmap")
-        crop = decode_bitmap(bitmap.get("data"), f"{path}.bitmap.data", options.max_mask_pixels)
-        origin = bitmap.get("origin")
-        if not isinstance(origin, list) or len(origin) != 2 or not all(isinstance(v, int) for v in origin):
-            raise FieldError(f"{path}.bitmap.origin", "must be [x, y] integers")
-        x, y = origin
-        full = np.zeros((height, width), bool)
-        h, w = crop.shape
-        if x < 0 or y < 0 or x + w > width or y + h > height:
-            raise FieldError(
-                f"{path}.bitmap.origin", f"puts the {w}x{h} crop outside the {width}x{height} image"
-            )
-        full[y : y + h, x : x + w] = crop
-        return Mask.from_array(full)
+        dpath = f"{path}.bitmap.data"
+        if gtype == "bitmap":
+            crop = decode_bitmap(bitmap.get("data"), dpath, options.max_mask_pixels)
+        else:
+            crop = shapes.soft_mask(bitmap.get("data"), dpath, options.max_mask_pixels, warnings)
+        return Mask.from_array(shapes.place(crop, bitmap.get("origin"), width, height, f"{path}.bitmap"))
+    if gtype == "oriented_bbox":
+        return shapes.oriented_bbox(obj, path)
     points = obj.get("points")
     if not isinstance(points, dict):
         raise FieldError(f"{path}.points", 'must be {"exterior", "interior"}')
@@ -153,22 +174,7 @@ def _geometry(
 
 def decode_bitmap(data: Any, path: str, max_pixels: int = raster.DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Supervisely bitmap data: base64 of a zlib-compressed PNG (or of a plain PNG) -> bool crop."""
-    if not isinstance(data, str):
-        raise FieldError(path, "must be a base64 string")
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except binascii.Error as exc:
-        raise FieldError(path, "must be base64") from exc
-    if not raw.startswith(b"\x89PNG"):
-        try:
-            # A bounded decompressor: the PNG inside may not exceed what its pixel limit allows.
-            d = zlib.decompressobj()
-            raw = d.decompress(raw, max_pixels * 4 + 65536)
-            if d.unconsumed_tail:
-                raise FieldError(path, "decompresses beyond the size limit")
-        except zlib.error as exc:
-            raise FieldError(path, "is neither a PNG nor zlib-compressed PNG") from exc
-    return raster.mask_from_png(raw, path, None, max_pixels)
+    return raster.mask_from_png(shapes.png_bytes(data, path, max_pixels), path, None, max_pixels)
 
 
 def encode_bitmap(crop: np.ndarray) -> str:
@@ -189,10 +195,15 @@ def export_label(
             None,
         )
     objects = []
-    for obj in label.objects:
-        entry = _export_geometry(obj.geometry, report)
-        if entry is None:
-            continue
+    for item in regroup(label.objects):
+        if isinstance(item, list):
+            entry, obj = shapes.export_graph(item, report)
+        else:
+            obj = item
+            maybe = _export_geometry(obj.geometry, report)
+            if maybe is None:
+                continue
+            entry = maybe
         tags: list[dict[str, Any]] = []
         if obj.confidence != 1.0:
             tags.append({"name": "confidence", "value": obj.confidence})
@@ -229,8 +240,7 @@ def _export_tags(classifications: list[Classification], report: ExportReport) ->
 def _export_geometry(g: Geometry, report: ExportReport) -> dict[str, Any] | None:
     if isinstance(g, Box):
         if g.rotation:
-            report.convert("rotated box as polygon")
-            return {"geometryType": "polygon", "points": {"exterior": g.corners().tolist(), "interior": []}}
+            return shapes.export_oriented_bbox(g)
         values = np.array(g.xyxy)
         if not np.array_equal(values, np.round(values)):
             report.convert("box rounded to whole pixels")

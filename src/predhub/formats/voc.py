@@ -70,6 +70,9 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
             value = _text(el, tag)
             if value is not None:
                 obj.attributes[tag] = int(value) if value.isdigit() else value
+        if el.find("part") is not None:
+            # VOC's person layout: head, hands and feet boxes inside the person's box.
+            parsed.warnings.append((f"{path}.part", "object parts are not kept"))
         parsed.label.objects.append(obj)
         parsed.object_paths.append(path)
     return [parsed]

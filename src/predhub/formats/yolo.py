@@ -3,6 +3,8 @@
 - detect ``cls xc yc w h [conf]`` -> box
 - segment ``cls x1 y1 ... xn yn [conf]`` -> polygon
 - OBB ``cls x1 y1 x2 y2 x3 y3 x4 y4 [conf]`` -> rotated box (``ImportOptions.yolo_task = "obb"``)
+- pose ``cls xc yc w h px1 py1 [v1] ... [conf]`` -> a keypoint set, for a point class naming its
+  keypoints in the ontology (:mod:`predhub.formats._yolo_pose`)
 
 The trailing confidence is told apart by the token count: a detect line has 5 tokens, 6 with conf; a
 segment line ``1 + 2k`` (odd), ``2 + 2k`` (even) with conf. The files do not carry the image size:
@@ -18,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from predhub.core import Box, FieldError, Label, Object, Polygon
+from predhub.core import Box, FieldError, GeometryKind, Label, Object, Point, Polygon
 from predhub.formats._common import default_categories
+from predhub.formats._keypoints import regroup
+from predhub.formats._yolo_pose import pose_objects, pose_values
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
 from predhub.formats.registry import Converter
 
@@ -53,6 +57,12 @@ def parse_record(record: Record, options: ImportOptions) -> list[Parsed]:
         cls = values[0]
         if cls != int(cls) or int(cls) not in names:
             raise FieldError(f"{path}.class", f"unknown class id {tokens[0]}")
+        point_class = options.ontology.object_class(names[int(cls)]) if options.ontology else None
+        if point_class is not None and point_class.kind is GeometryKind.POINT:
+            for point in pose_objects(values[1:], point_class, path, width, height, parsed.warnings):
+                parsed.label.objects.append(point)
+                parsed.object_paths.append(path)
+            continue
         obj = _object(values[1:], options.yolo_task, path, width, height)
         obj.class_name = names[int(cls)]
         parsed.label.objects.append(obj)
@@ -83,9 +93,9 @@ def _box_from_corners(c: np.ndarray) -> Box:
     centre = c.mean(axis=0)
     w = float(np.hypot(*(c[1] - c[0])))
     h = float(np.hypot(*(c[2] - c[1])))
-    if w > 0:
+    if w >= h:
         angle = math.degrees(math.atan2(c[1][1] - c[0][1], c[1][0] - c[0][0]))
-    else:  # a zero-width box: the height side still tells the angle
+    else:  # the longer side tells the angle: a (near) zero-width box's width side is rounding noise
         angle = math.degrees(math.atan2(c[2][1] - c[1][1], c[2][0] - c[1][0])) - 90.0
     cx, cy = float(centre[0]), float(centre[1])
     return Box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, angle)
@@ -104,7 +114,8 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
     names = options.categories or default_categories(options.ontology, 0)
     ids = {name: cid for cid, name in names.items()}
     lines = []
-    for obj in label.objects:
+    for item in regroup(label.objects):
+        obj = item[0] if isinstance(item, list) else item
         cid = ids.get(obj.class_name)
         if cid is None:
             report.drop(f"object of class {obj.class_name!r} (no class id)")
@@ -114,7 +125,13 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
             continue
         width, height = size
         g = obj.geometry
-        if isinstance(g, Box) and g.rotation:
+        cls = options.ontology.object_class(obj.class_name) if options.ontology else None
+        if isinstance(g, Point) and cls is not None and cls.kind is GeometryKind.POINT:
+            made = pose_values(item if isinstance(item, list) else [item], cls, width, height, report)
+            if made is None:
+                continue
+            values, obj = np.asarray(made[0]), made[1]
+        elif isinstance(g, Box) and g.rotation:
             values = (g.corners() / np.array([width, height])).ravel()
         elif isinstance(g, Box):
             values = np.array(
@@ -148,7 +165,7 @@ CONVERTER = Converter(
     sample_field="file",
     parse_fn=parse_record,
     export_fn=export_label,
-    renames=((".box", ""), (".polygon", "")),
+    renames=((".box", ""), (".polygon", ""), (".point", "")),
     unit="file",
-    description="Ultralytics YOLO txt (detect, segment, OBB; optional trailing confidence)",
+    description="Ultralytics YOLO txt (detect, segment, OBB, pose; optional trailing confidence)",
 )
