@@ -2,7 +2,8 @@
 
 ``hub`` is one server per backend for the whole session (tests make their own uniquely named
 datasets, so they never depend on each other's data or order); ``fresh_hub`` is a server of one's
-own, for tests that kill and restart it.
+own, for tests that kill and restart it. ``db`` is a migrated, empty database without a server, for
+the store and services tests.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from predhub.store import Database, migrate
 from tests.hub_fixtures import ONTOLOGY, Hub
 from tests.hub_process import HubProcess, postgres_database
 
@@ -40,6 +42,17 @@ def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             PREDHUB_MAX_BODY_BYTES=str(8 * 1024 * 1024),
             PREDHUB_ALLOW_PRIVATE_IMAGE_HOSTS="true",
         )
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database on SQLite (temp folder) and on PostgreSQL (a fresh database)."""
+    with ExitStack() as stack:
+        url = stack.enter_context(postgres_database()) if request.param == "postgres" else None
+        database = Database(url or f"sqlite:///{tmp_path / 'hub.db'}")
+        stack.callback(database.dispose)
+        migrate(database)
+        yield database
 
 
 @pytest.fixture(params=BACKENDS)

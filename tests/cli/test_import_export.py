@@ -30,6 +30,26 @@ def _run(hub: HubProcess, *args: str) -> str:
     return result.output
 
 
+def _import_coco_ground_truth(hub: HubProcess, path: Path, dataset: str) -> str:
+    """``predhub import`` of a COCO dataset file as ground truth, creating ``dataset`` from it."""
+    return _run(
+        hub,
+        "import",
+        str(path),
+        "--format",
+        "coco",
+        "--dataset",
+        dataset,
+        "--label-set",
+        "gt",
+        "--create-dataset",
+        "--image-root",
+        "https://example.test/images",
+        "--kind",
+        "ground_truth",
+    )
+
+
 def test_create_dataset_from_coco_then_export_voc(hub: HubProcess, tmp_path: Path) -> None:
     gt = {
         "images": [
@@ -44,22 +64,7 @@ def test_create_dataset_from_coco_then_export_voc(hub: HubProcess, tmp_path: Pat
     }
     path = tmp_path / "gt.json"
     path.write_text(json.dumps(gt))
-    out = _run(
-        hub,
-        "import",
-        str(path),
-        "--format",
-        "coco",
-        "--dataset",
-        "coco-cli",
-        "--label-set",
-        "gt",
-        "--create-dataset",
-        "--image-root",
-        "https://example.test/images",
-        "--kind",
-        "ground_truth",
-    )
+    out = _import_coco_ground_truth(hub, path, "coco-cli")
     assert "created dataset 'coco-cli'" in out and "2 labels, 2 objects stored" in out
     zipped = tmp_path / "voc.zip"
     out = _run(
@@ -89,22 +94,7 @@ def test_coco_keypoints_dataset_round_trip(hub: HubProcess, tmp_path: Path) -> N
     }
     path = tmp_path / "kp.json"
     path.write_text(json.dumps(gt))
-    out = _run(
-        hub,
-        "import",
-        str(path),
-        "--format",
-        "coco",
-        "--dataset",
-        "coco-kp",
-        "--label-set",
-        "gt",
-        "--create-dataset",
-        "--image-root",
-        "https://example.test/images",
-        "--kind",
-        "ground_truth",
-    )
+    out = _import_coco_ground_truth(hub, path, "coco-kp")
     assert "1 labels, 2 objects stored" in out
     exported = tmp_path / "kp-out.json"
     out = _run(
