@@ -6,10 +6,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from predhub.store import jobs
-from predhub.store.db import Database
+from predhub.store.db import Database, after_commit
 from predhub.store.schema import jobs as jobs_table
 
 
@@ -131,15 +132,28 @@ def test_progress_noted_inside_a_long_transaction_is_visible_while_the_job_runs(
     assert (row.status, row.progress) == ("done", 1.0)
 
 
-def test_wake_workers_has_an_idle_worker_claim_a_new_job_at_once(db: Database) -> None:
+def test_a_committed_job_has_an_idle_worker_claim_it_at_once(db: Database) -> None:
     ran = threading.Event()
     worker = jobs.Worker(db, handlers={"quick": lambda ctx: ran.set() or {}}, poll_seconds=3600)
     worker.start()
     try:
         # The worker found nothing and sleeps for an hour; without the wake-up the job would wait.
         assert not ran.wait(0.3)
-        _enqueue(db, "quick", {})
-        jobs.wake_workers()
+        _enqueue(db, "quick", {})  # enqueue wakes the workers once the transaction commits
         assert ran.wait(30)
     finally:
         worker.stop()
+
+
+def test_after_commit_runs_after_a_commit_and_never_after_a_rollback(db: Database) -> None:
+    seen: list[str] = []
+    with db.write() as conn:
+        after_commit(conn, lambda: seen.append("committed"))
+        assert seen == []  # not before the commit
+    assert seen == ["committed"]
+    with pytest.raises(RuntimeError), db.write() as conn:
+        after_commit(conn, lambda: seen.append("rolled back"))
+        raise RuntimeError("roll back")
+    with db.write():
+        pass  # the rolled back transaction's action does not linger on the pooled connection
+    assert seen == ["committed"]

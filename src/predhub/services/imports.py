@@ -40,7 +40,7 @@ from predhub.services.import_rows import Progress, Target, import_batches, write
 from predhub.services.ingest import SampleInfo
 from predhub.services.labels import Mode, OnConflict
 from predhub.store.db import Database
-from predhub.store.jobs import JobContext, enqueue, handler, wake_workers
+from predhub.store.jobs import JobContext, enqueue, handler
 from predhub.store.schema import datasets as datasets_table
 from predhub.store.schema import samples
 
@@ -197,9 +197,7 @@ def start_import(
             "on_conflict": on_conflict,
             "options": dict(options or {}),
         }
-        job_id = enqueue(conn, "import", payload, workspace_id=workspace_id)
-    wake_workers()  # committed: this process's idle workers claim it now, not at their next poll
-    return job_id
+        return enqueue(conn, "import", payload, workspace_id=workspace_id)
 
 
 def mask_fetcher(settings: Any) -> MaskFetcher:

@@ -19,7 +19,18 @@ import orjson
 from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["Database", "Record", "is_transient", "json_dumps", "sqlite_url"]
+__all__ = ["Database", "Record", "after_commit", "is_transient", "json_dumps", "sqlite_url"]
+
+_AFTER_COMMIT = "predhub_after_commit"  # the connection's info key: actions for after its commit
+
+
+def after_commit(conn: Connection, action: Callable[[], None]) -> None:
+    """Run ``action`` once the :meth:`Database.write` transaction of ``conn`` has committed (never if
+    it rolls back). Outside such a transaction it is not run: nothing says when that one commits."""
+    actions = conn.info.get(_AFTER_COMMIT)
+    if actions is not None:
+        actions.append(action)
+
 
 T = TypeVar("T")
 
@@ -154,17 +165,22 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction: committed on success, rolled back on any exception."""
-        if self._write_lock is None:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
-            return
-        with self._write_lock, self.engine.connect() as conn:
-            conn = conn.execution_options(predhub_write=True)
-            with conn.begin():
-                yield conn
+        """A write transaction: committed on success, rolled back on any exception. What
+        :func:`after_commit` registered on it runs once it has committed."""
+        with self._write_lock or contextlib.nullcontext(), self.engine.connect() as conn:
+            if self._write_lock is not None:
+                conn = conn.execution_options(predhub_write=True)
+            conn.info[_AFTER_COMMIT] = []
+            try:
+                with conn.begin():
+                    yield conn
+                actions: list[Callable[[], None]] = conn.info[_AFTER_COMMIT]
+            finally:
+                del conn.info[_AFTER_COMMIT]
         if self._checkpointer is not None:
             self._checkpointer.dirty.set()
+        for action in actions:
+            action()
 
     def write_retrying(self, work: Callable[[Connection], T], attempts: int = 3) -> T:
         """Run ``work`` in a write transaction, again from scratch when it lost a race (PostgreSQL)."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from predhub.store.db import Database
+from predhub.store.db import Database, after_commit
 from predhub.store.schema import jobs
 
 __all__ = [
@@ -57,8 +57,9 @@ _workers: weakref.WeakSet[Worker] = weakref.WeakSet()
 def wake_workers() -> None:
     """Have this process's idle workers look for a job now instead of at their next poll.
 
-    Call after the transaction that queued the job committed (a worker woken earlier finds nothing).
-    Workers of other processes sharing the database still find it at their next poll.
+    :func:`enqueue` calls it once the transaction that queued the job committed (a worker woken
+    earlier would find nothing). Workers of other processes sharing the database still find it at
+    their next poll.
     """
     for worker in list(_workers):
         worker.wake()
@@ -127,6 +128,8 @@ def enqueue(conn: Connection, kind: str, payload: dict[str, Any], *, workspace_i
         .values(kind=kind, payload=payload, workspace_id=workspace_id, status="queued")
         .returning(jobs.c.id)
     ).scalar_one()
+    # Once committed, this process's idle workers claim it now rather than at their next poll.
+    after_commit(conn, wake_workers)
     return job_id
 
 
