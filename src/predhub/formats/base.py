@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from predhub.core import Label, Ontology
+from predhub.core.box_run import BoxRun
 
 __all__ = [
     "ExportOptions",
@@ -206,6 +207,11 @@ class Format(Protocol):
 
     def export(self, label: Label, options: ExportOptions, report: ExportReport) -> list[Any]:
         """The records that carry one label; what cannot be carried is counted in ``report``."""
+        ...
+
+    @property
+    def export_boxes_fn(self) -> Callable[[BoxRun, ExportOptions, ExportReport], tuple[int, bytes]] | None:
+        """The bulk writer for runs of plain-box labels (their record count and bytes), if any."""
         ...
 
     def rename(self, neutral_path: str) -> str:

@@ -486,9 +486,7 @@ def _chunks(
     """The records of each label, or of each run of plain boxes at once when the format has a bulk
     writer (``export_boxes_fn``: their count and their bytes, joined as the framing joins records)
     and ``bulk`` allows it; counts labels and objects in ``report``."""
-    export_boxes: Callable[[BoxRun, ExportOptions, ExportReport], tuple[int, bytes]] | None = (
-        getattr(fmt, "export_boxes_fn", None) if bulk else None
-    )
+    export_boxes = fmt.export_boxes_fn if bulk else None
     for item in items:
         if isinstance(item, BoxRun):
             if export_boxes is not None:
