@@ -9,6 +9,7 @@ takes any number of concurrent writers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,7 +61,7 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, autocheckpoint: int = 0) -> None:
     # Let us issue BEGIN ourselves (pysqlite's implicit transactions are neither IMMEDIATE nor
     # visible to SQLAlchemy), then set the pragmas every connection needs.
     dbapi_connection.isolation_level = None
@@ -70,14 +71,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
-    # Checkpoints (copying the WAL back into the database, with an fsync) run in a background thread,
-    # not inside whichever write happens to cross the threshold: this is only the safety net.
-    cur.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
+    cur.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
-_AUTOCHECKPOINT_PAGES = 20000  # 80 MiB of WAL
+# Where no background checkpointer runs (an in-memory database), SQLite's own: 80 MiB of WAL.
+# With one, none: an automatic checkpoint runs inside the COMMIT that crosses the threshold, so a
+# million-box import waited most of a second for its own WAL to be copied back and synced.
+_AUTOCHECKPOINT_PAGES = 20000
 
 
 class _Checkpointer:
@@ -141,13 +143,14 @@ class Database:
             kwargs["max_overflow"] = 32
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
-        if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin)
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
         self._checkpointer: _Checkpointer | None = None
-        if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
-            self._checkpointer = _Checkpointer(parsed.database)
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                self._checkpointer = _Checkpointer(parsed.database)
+            pages = 0 if self._checkpointer is not None else _AUTOCHECKPOINT_PAGES
+            event.listen(self.engine, "connect", functools.partial(_sqlite_pragmas, autocheckpoint=pages))
+            event.listen(self.engine, "begin", _sqlite_begin)
 
     @property
     def is_sqlite(self) -> bool:

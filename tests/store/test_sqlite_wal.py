@@ -1,0 +1,35 @@
+"""SQLite's write-ahead log: commits never checkpoint inline; the background checkpointer does it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from predhub.store.db import Database, sqlite_url
+
+_ROWS = (
+    "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2000) "
+    "INSERT INTO probe SELECT n, printf('%0500d', n) FROM s"
+)
+
+
+def test_commits_leave_checkpoints_to_the_background_thread(tmp_path: Path) -> None:
+    path = tmp_path / "hub.db"
+    db = Database(sqlite_url(path))
+    try:
+        with db.read() as conn:
+            # A commit that crosses the autocheckpoint threshold would checkpoint inside COMMIT.
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+        with db.write() as conn:
+            conn.execute(text("CREATE TABLE probe (n INTEGER, note TEXT)"))
+            conn.execute(text(_ROWS))
+        # A megabyte of rows sits in the WAL until a checkpoint copies it into the database file
+        # (watched by its size: checking the WAL from here would run a checkpoint itself).
+        deadline = time.monotonic() + 60
+        while path.stat().st_size < 1_000_000:
+            assert time.monotonic() < deadline, "the background checkpointer never copied the WAL back"
+            time.sleep(0.1)
+    finally:
+        db.dispose()
