@@ -12,13 +12,13 @@ import random
 import uuid
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 
 from predhub.core import Ontology
 from predhub.core.box_run import BoxRun
 from predhub.formats import ExportOptions, ExportReport, get_format
-from predhub.formats._common import dump_records
 from predhub.formats.io import Exportable, export_labels, write_stream
 from predhub.formats.labelbox import _uuid
 
@@ -31,16 +31,17 @@ Labels = list[tuple[str, list[Box]]]
 
 def _run(labels: Labels) -> BoxRun:
     boxes = [b for _, objects in labels for b in objects]
+    numbers = np.array([b[1:6] for b in boxes], dtype=np.float64).reshape(-1, 5).T
     return BoxRun(
         keys=[k for k, _ in labels],
         statuses=["labeled"] * len(labels),
         counts=[len(objects) for _, objects in labels],
         classes=[b[0] for b in boxes],
-        x0=[b[1] for b in boxes],
-        y0=[b[2] for b in boxes],
-        x1=[b[3] for b in boxes],
-        y1=[b[4] for b in boxes],
-        confidence=[b[5] for b in boxes],
+        x0=numbers[0],
+        y0=numbers[1],
+        x1=numbers[2],
+        y1=numbers[3],
+        confidence=numbers[4],
         ids=[b[6] for b in boxes],
     )
 
@@ -143,14 +144,6 @@ def test_coco_without_categories_refuses_as_per_label() -> None:
     run = _run(CASES["plain"])
     with pytest.raises(ValueError, match="category ids"):
         _write("coco", [run], ExportOptions())
-
-
-def test_dump_records_is_dumping_each_record() -> None:
-    records = [{"k": i, "s": "},{" + '"k":' if i % 7 == 0 else str(i)} for i in range(1000)]
-    count, body = dump_records(iter(records), "k", b",\n")
-    assert count == 1000
-    assert body == b",\n".join(orjson.dumps(r) for r in records)
-    assert dump_records(iter([]), "k", b"\n") == (0, b"")
 
 
 def test_uuid_is_uuid5() -> None:

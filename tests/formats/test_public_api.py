@@ -14,6 +14,7 @@ def test_all_is_complete() -> None:
         "raster",
         "brush",
         "plain_boxes",
+        "json_rows",
         *FORMAT_NAMES,
     }
     assert public - modules == set(formats.__all__)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from itertools import islice
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
 from predhub.core import ClassificationKind, ClassificationSpec, FieldError, Ontology
 
@@ -17,7 +15,6 @@ __all__ = [
     "class_specs",
     "classification_kind",
     "default_categories",
-    "dump_records",
     "join",
     "number",
     "points_array",
@@ -103,34 +100,3 @@ def default_categories(ontology: Ontology | None, start: int) -> dict[int, str]:
     if ontology is None:
         return {}
     return {i + start: name for i, name in enumerate(ontology.class_names)}
-
-
-# Records serialised per orjson call by dump_records: enough to amortise the call, few enough that
-# the records die young (a page of tens of thousands alive at once sends them to the collector's
-# oldest generation, and it then walks the whole heap over and over).
-_DUMP_CHUNK = 256
-
-
-def dump_records(records: Iterable[dict[str, Any]], first_key: str, separator: bytes) -> tuple[int, bytes]:
-    """``(count, separator.join(orjson.dumps(r) for r in records))``, every record a dict whose first
-    key is ``first_key``, serialised a chunk at a time.
-
-    One ``orjson.dumps`` of a list writes ``},{"<first_key>":`` between its items, and nowhere else:
-    inside a string the ``"`` would be escaped. So the separator goes in by one ``replace``; should
-    the count of boundaries ever disagree, the chunk is dumped record by record. Either way the bytes
-    are those of dumping each record alone.
-    """
-    boundary = b'},{"' + first_key.encode() + b'":'
-    joined = b"}" + separator + b'{"' + first_key.encode() + b'":'
-    dumps = orjson.dumps
-    count = 0
-    parts: list[bytes] = []
-    it = iter(records)
-    while chunk := list(islice(it, _DUMP_CHUNK)):
-        count += len(chunk)
-        body = dumps(chunk)[1:-1]
-        if body.count(boundary) == len(chunk) - 1:
-            parts.append(body.replace(boundary, joined))
-        else:
-            parts.append(separator.join(map(dumps, chunk)))
-    return count, separator.join(parts)

@@ -214,6 +214,11 @@ class Format(Protocol):
         """The bulk writer for runs of plain-box labels (their record count and bytes), if any."""
         ...
 
+    @property
+    def export_boxes_ids(self) -> bool:
+        """Whether the bulk writer writes the boxes' object ids (a run read for it needs them)."""
+        ...
+
     def rename(self, neutral_path: str) -> str:
         """A path inside a neutral object (``.box.width``) in the format's names (``.bbox.width``)."""
         ...

@@ -17,12 +17,11 @@ names becomes such a class in :func:`ontology_from_coco`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import chain, repeat
-from operator import mul, sub
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 from PIL import Image, ImageDraw
 
 from predhub.core import (
@@ -41,9 +40,10 @@ from predhub.core.box_run import BoxRun
 from predhub.core.geometry import Geometry
 from predhub.formats._coco_keypoints import keypoint_bounds, keypoint_item, keypoint_objects
 from predhub.formats._coco_ontology import ontology_from_coco
-from predhub.formats._common import default_categories, dump_records, number, points_array
+from predhub.formats._common import default_categories, number, points_array
 from predhub.formats._keypoints import regroup
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
+from predhub.formats.json_rows import number_tokens, per_row, write_rows
 from predhub.formats.registry import Converter
 
 __all__ = [
@@ -278,6 +278,8 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
         else:
             if "keypoints" in entry and obj.id and obj.id.isdigit():
                 entry["id"] = int(obj.id)  # the set's instance; pycocotools' loadRes renumbers anyway
+            # A result has no area (loadRes computes it): without one it reads back on the bulk path.
+            entry.pop("area", None)
             entry["score"] = obj.confidence
         if obj.classifications:
             report.drop("object.classifications")
@@ -293,44 +295,43 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
 
 def export_boxes(run: BoxRun, options: ExportOptions, report: ExportReport) -> tuple[int, bytes]:
     """The results records of a run of plain-box labels, in bulk: their number, and their JSON joined
-    by ``",\\n"``. The same records, in the same order and with the same report, as
+    by ``",\n"``. The same records, in the same order and with the same report, as
     :func:`export_label` gives label by label (ground truth goes label by label: its ``images``
     entries and annotation ids are per label)."""
     if options.ground_truth:
         raise ValueError("export_boxes writes COCO results; ground truth goes through export_label")
-    if not len(run):
-        return 0, b""
     ids = {c["name"]: c["id"] for c in categories_for(options)}
     if not ids:
         raise ValueError("a COCO export needs the ontology or the category ids")
-    image_ids = chain.from_iterable(map(repeat, [_image_id(k, options) for k in run.keys], run.counts))
-    cids = list(map(ids.get, run.classes))
-    w = list(map(sub, run.x1, run.x0))
-    h = list(map(sub, run.y1, run.y0))
-    if _nonnegative(w) and _nonnegative(h):
-        area = list(map(mul, w, h))
-    else:
-        # Box.area: max(width, 0.0) * max(height, 0.0), NaN and -0.0 kept as max() keeps them.
-        area = [max(a, 0.0) * max(b, 0.0) for a, b in zip(w, h, strict=True)]
-    if None in cids:
-        for name in (n for n, c in zip(run.classes, cids, strict=True) if c is None):
+    category = {name: orjson.dumps(cid) for name, cid in ids.items()}
+    images = [orjson.dumps(_image_id(key, options)) for key in run.keys]
+    keep = [name in category for name in run.classes]
+    image_of = per_row(images, run.counts)
+    classes = run.classes
+    x0, y0, x1, y1, score = run.x0, run.y0, run.x1, run.y1, run.confidence
+    if not all(keep):
+        for name in (n for n, k in zip(classes, keep, strict=True) if not k):
             report.drop(f"object of class {name!r} (no category id)")
-    return dump_records(
-        (
-            {"image_id": i, "category_id": c, "bbox": [x, y, ww, hh], "area": a, "score": s}
-            for i, c, x, y, ww, hh, a, s in zip(
-                image_ids, cids, run.x0, run.y0, w, h, area, run.confidence, strict=True
-            )
-            if c is not None
-        ),
-        "image_id",
+        image_of = [i for i, k in zip(image_of, keep, strict=True) if k]
+        classes = [n for n, k in zip(classes, keep, strict=True) if k]
+        x0, y0, x1, y1, score = (a[np.asarray(keep, dtype=bool)] for a in (x0, y0, x1, y1, score))
+    count = len(classes)
+    body = write_rows(
+        [
+            b'{"image_id":',
+            image_of,
+            b',"category_id":',
+            [category[name] for name in classes],
+            b',"bbox":[',
+            number_tokens([x0, y0, x1 - x0, y1 - y0]),
+            b'],"score":',
+            number_tokens([score]),
+            b"}",
+        ],
+        count,
         b",\n",
     )
-
-
-def _nonnegative(values: list[float]) -> bool:
-    # min() over floats is C-speed; a NaN first or a negative anywhere makes it False.
-    return not values or min(values) >= 0.0
+    return count, body
 
 
 def _annotation_id(key: str, index: int) -> int:
@@ -385,6 +386,7 @@ CONVERTER = Converter(
     parse_fn=parse_record,
     export_fn=export_label,
     export_boxes_fn=export_boxes,
+    export_boxes_ids=False,  # a results record has no id
     renames=(
         (".class", ".category_id"),
         (".box.width", ".bbox[2]"),

@@ -29,7 +29,9 @@ from predhub.formats.base import ExportOptions, ExportReport, Format, Framing, I
 from predhub.formats.plain_boxes import BoxBatch, BoxTables, coco_results, labelbox_lines
 
 __all__ = [
+    "BulkWriter",
     "Exportable",
+    "bulk_writer",
     "export_file",
     "export_labels",
     "iter_json",
@@ -480,13 +482,25 @@ def export_file(
     return report
 
 
+BulkWriter = Callable[[BoxRun, ExportOptions, ExportReport], tuple[int, bytes]]
+
+
+def bulk_writer(fmt: Format, options: ExportOptions) -> BulkWriter | None:
+    """The writer that turns whole runs of plain boxes into records (``export_boxes_fn``), when this
+    export uses one: not for per-sample formats, nor for a COCO dataset (ground truth), whose
+    ``images`` entries and annotation ids are per label."""
+    if fmt.framing is Framing.PER_SAMPLE or (fmt.framing is Framing.COCO and options.ground_truth):
+        return None
+    return fmt.export_boxes_fn
+
+
 def _chunks(
-    fmt: Format, items: Iterable[Exportable], options: ExportOptions, report: ExportReport, bulk: bool
+    fmt: Format, items: Iterable[Exportable], options: ExportOptions, report: ExportReport
 ) -> Iterator[list[Any] | tuple[int, bytes]]:
-    """The records of each label, or of each run of plain boxes at once when the format has a bulk
-    writer (``export_boxes_fn``: their count and their bytes, joined as the framing joins records)
-    and ``bulk`` allows it; counts labels and objects in ``report``."""
-    export_boxes = fmt.export_boxes_fn if bulk else None
+    """The records of each label, or of each run of plain boxes at once where the export has a
+    :func:`bulk_writer` (their count and their bytes, joined as the framing joins records); counts
+    labels and objects in ``report``."""
+    export_boxes = bulk_writer(fmt, options)
     for item in items:
         if isinstance(item, BoxRun):
             if export_boxes is not None:
@@ -515,7 +529,7 @@ def write_stream(
     opt = orjson.OPT_SERIALIZE_NUMPY
     coco_gt = fmt.framing is Framing.COCO and options.ground_truth
     if fmt.framing is Framing.NDJSON:
-        for lines in _chunks(fmt, labels, options, report, bulk=True):
+        for lines in _chunks(fmt, labels, options, report):
             if isinstance(lines, tuple):
                 report.records += lines[0]
                 stream.write(lines[1])
@@ -527,7 +541,7 @@ def write_stream(
     first = True
     # A COCO dataset's images come after its annotations; one entry per label, so they are spooled.
     with tempfile.TemporaryFile() as images:
-        for records in _chunks(fmt, labels, options, report, bulk=not coco_gt):
+        for records in _chunks(fmt, labels, options, report):
             if isinstance(records, tuple):
                 count, chunk = records
             else:

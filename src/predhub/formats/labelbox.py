@@ -17,9 +17,10 @@ import hashlib
 import re
 import uuid
 from collections.abc import Sequence
-from itertools import chain, repeat
-from operator import sub
 from typing import Any
+
+import numpy as np
+import orjson
 
 from predhub.core import (
     Answer,
@@ -38,8 +39,9 @@ from predhub.core import (
 from predhub.core.box_run import BoxRun
 from predhub.core.geometry import Geometry
 from predhub.formats import raster
-from predhub.formats._common import class_specs, dump_records, join, number, points_array, string
+from predhub.formats._common import class_specs, join, number, points_array, string
 from predhub.formats.base import ExportOptions, ExportReport, Framing, ImportOptions, Parsed, Record
+from predhub.formats.json_rows import number_tokens, per_row, string_tokens, write_rows
 from predhub.formats.registry import Converter
 
 __all__ = ["CONVERTER", "export_boxes", "export_label", "parse_record"]
@@ -266,7 +268,6 @@ def export_boxes(run: BoxRun, options: ExportOptions, report: ExportReport) -> t
     """The lines of a run of plain-box labels, in bulk: their number, and the NDJSON text. The same
     lines, in the same order, as :func:`export_label` gives label by label (nothing is lost, so
     ``report`` is left as it is)."""
-    rows = chain.from_iterable(map(repeat, [{"globalKey": k} for k in run.keys], run.counts))
     ids: Sequence[str | None] = run.ids
     if None in ids or "" in ids:
         # An object stored without an id gets the stable uuid export_label gives it (by its index).
@@ -277,28 +278,32 @@ def export_boxes(run: BoxRun, options: ExportOptions, report: ExportReport) -> t
                 if not ids[i]:
                     ids[i] = _uuid(key, "o", i - start)
             start += count
-    h = map(sub, run.y1, run.y0)
-    w = map(sub, run.x1, run.x0)
-    lines = (
-        {
-            "uuid": u,
-            "dataRow": r,
-            "name": n,
-            "bbox": {"top": top, "left": left, "height": hh, "width": ww},
-            "confidence": c,
-        }
-        if c != 1.0
-        else {
-            "uuid": u,
-            "dataRow": r,
-            "name": n,
-            "bbox": {"top": top, "left": left, "height": hh, "width": ww},
-        }
-        for u, r, n, top, left, hh, ww, c in zip(
-            ids, rows, run.classes, run.y0, run.x0, h, w, run.confidence, strict=True
-        )
+    names = {name: orjson.dumps(name) for name in set(run.classes)}
+    keys = [orjson.dumps(key) for key in run.keys]
+    # "confidence" is left out where it is 1, as export_label leaves it out.
+    scored = run.confidence != 1.0
+    confidence = np.where(scored, np.array(number_tokens([run.confidence]), dtype=object), b"")
+    count = run.box_count
+    body = write_rows(
+        [
+            b'{"uuid":"',
+            string_tokens(ids),  # type: ignore[arg-type]  # None filled in above
+            b'","dataRow":{"globalKey":',
+            per_row(keys, run.counts),
+            b'},"name":',
+            [names[name] for name in run.classes],
+            b',"bbox":{"top":',
+            number_tokens([run.y0, run.x0], b',"left":'),
+            b',"height":',
+            number_tokens([run.y1 - run.y0, run.x1 - run.x0], b',"width":'),
+            b"}",
+            np.where(scored, b',"confidence":', b"").tolist(),
+            confidence.tolist(),
+            b"}",
+        ],
+        count,
+        b"\n",
     )
-    count, body = dump_records(lines, "uuid", b"\n")
     return count, body + b"\n" if count else b""
 
 

@@ -27,6 +27,8 @@ class Converter:
     # Optional bulk writer for runs of plain-box labels: the records export_fn gives label by label,
     # counted and already serialised as the framing joins them (see predhub.formats.io.write_stream).
     export_boxes_fn: Callable[[BoxRun, ExportOptions, ExportReport], tuple[int, bytes]] | None = None
+    # Whether that writer writes object ids: when not, an export does not read them from the store.
+    export_boxes_ids: bool = True
     renames: tuple[tuple[str, str], ...] = ()
     unit: str = "record"
     description: str = ""

@@ -15,21 +15,25 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, select
 
 from predhub.core import Box, Label, Object, Ontology
 from predhub.core.box_run import BoxRun
 from predhub.core.serde import label_from_dict
 from predhub.formats import ExportOptions, ExportReport, Framing, export_file, get_format
+from predhub.formats.io import bulk_writer
 from predhub.formats.registry import UnknownFormat
 from predhub.services import access, datasets
 from predhub.services.auth import User
 from predhub.services.errors import Invalid
 from predhub.services.labels import label_query, read_labels
+from predhub.services.read_ahead import read_ahead
 from predhub.store.db import Database
 from predhub.store.export_pages import ExportPage, read_export_page
 from predhub.store.schema import labels, samples
@@ -46,16 +50,23 @@ def media_type(format: str) -> str:
     return "application/x-ndjson" if fmt.framing is Framing.NDJSON else "application/json"
 
 
-def _items(db: Database, label_set_id: int) -> Iterator[Label | BoxRun]:
-    """The label set in label id order: runs of plain-box labels as columns, other labels whole."""
+def _items(db: Database, label_set_id: int, *, ids: bool = True) -> Iterator[Label | BoxRun]:
+    """The label set in label id order: runs of plain-box labels as columns, other labels whole.
+    Without ``ids`` the runs' object ids are not read (None). Pages are read in a thread, one ahead
+    of the writer: SQLite finds the next page's rows without the GIL while the last is written."""
+    pages = read_ahead(_pages(db, label_set_id, ids), name="predhub-export-reader")
+    return chain.from_iterable(pages)
+
+
+def _pages(db: Database, label_set_id: int, ids: bool) -> Iterator[list[Label | BoxRun]]:
     # One read transaction for the whole export: a consistent snapshot, and one connection's page
     # cache. A transaction per page takes connections from the pool in turn (FIFO), and each can
     # fill its own cache (up to 64 MiB on SQLite) with the label set.
     with db.read() as conn:
         after = 0
-        while (page := read_export_page(conn, label_set_id, after)) is not None:
+        while (page := read_export_page(conn, label_set_id, after, ids=ids)) is not None:
             after = page.last_id
-            yield from _split(conn, label_set_id, page)
+            yield _split(conn, label_set_id, page)
 
 
 def _split(conn: Connection, label_set_id: int, page: ExportPage) -> list[Label | BoxRun]:
@@ -65,6 +76,8 @@ def _split(conn: Connection, label_set_id: int, page: ExportPage) -> list[Label 
         label_ids, classes, x0, y0, x1, y1, confidence, ids, plain = zip(*page.objects, strict=True)
     else:
         label_ids = classes = x0 = y0 = x1 = y1 = confidence = ids = plain = ()
+    # One (5, n) array: each row a contiguous column, sliced per run without a copy.
+    numbers = np.array([x0, y0, x1, y1, confidence], dtype=np.float64).reshape(5, len(label_ids))
     counts = Counter(label_ids)
     whole = {row[0] for row in page.labels if not row[4]}
     if not all(plain):
@@ -76,17 +89,18 @@ def _split(conn: Connection, label_set_id: int, page: ExportPage) -> list[Label 
     def run(end_label: int, end: int) -> None:
         if end_label > first:
             rows = page.labels[first:end_label]
+            corners = numbers[:, start:end]
             out.append(
                 BoxRun(
                     keys=[r[2] for r in rows],
                     statuses=[r[3] for r in rows],
                     counts=[counts.get(r[0], 0) for r in rows],
                     classes=classes[start:end],
-                    x0=x0[start:end],
-                    y0=y0[start:end],
-                    x1=x1[start:end],
-                    y1=y1[start:end],
-                    confidence=confidence[start:end],
+                    x0=corners[0],
+                    y0=corners[1],
+                    x1=corners[2],
+                    y1=corners[3],
+                    confidence=corners[4],
                     ids=ids[start:end],
                 )
             )
@@ -196,7 +210,12 @@ def export_label_set(
         stream=str(extra.get("stream", "CAM")),
     )
     report = ExportReport(format)
-    stream = _items(db, label_set_id) if columnar else _labels(db, label_set_id)
+    if columnar:
+        # Object ids are read for every writer but a bulk one that does not write them.
+        ids = bulk_writer(fmt, export_options) is None or fmt.export_boxes_ids
+        stream: Iterable[Label | BoxRun] = _items(db, label_set_id, ids=ids)
+    else:
+        stream = _labels(db, label_set_id)
     if fmt.framing is not Framing.PER_SAMPLE:
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=out.parent))
         try:

@@ -8,17 +8,16 @@ through :func:`predhub.services.labels.store`; a sample that comes back later in
 appended to, never replaced.
 
 Reading, decoding, validating and building rows run in a thread one batch ahead of the store
-(:func:`_ahead`): SQLite steps its inserts without the GIL, so the next batch is parsed meanwhile.
+(:func:`~predhub.services.read_ahead.read_ahead`): SQLite steps its inserts without the GIL, so
+the next batch is parsed meanwhile.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import Connection, update
@@ -37,6 +36,7 @@ from predhub.services.ingest import (
     add_label,
 )
 from predhub.services.labels import Mode, OnConflict
+from predhub.services.read_ahead import read_ahead
 from predhub.store.schema import jobs
 
 __all__ = ["BATCH_OBJECTS", "Progress", "Target", "Written", "import_batches", "write_labels"]
@@ -250,7 +250,7 @@ def import_batches(
     collected. ``size`` is the file's size in bytes, for ``progress``."""
     builder = _Builder(fmt, options, target, tables, mode, report)
     written = Written()
-    for rows in _ahead(builder.rows(batch) for batch in batches):
+    for rows in read_ahead((builder.rows(batch) for batch in batches), name="predhub-import-reader"):
         if rows is None:
             continue
         _store(conn, target.label_set_id, rows, on_conflict, written)
@@ -291,49 +291,3 @@ def _beat(conn: Connection, job_id: int) -> None:
     # so another server's claim (FOR UPDATE SKIP LOCKED) passes it by; on SQLite no one else can
     # write meanwhile anyway.
     conn.execute(update(jobs).where(jobs.c.id == job_id).values(heartbeat_at=datetime.now(UTC)))
-
-
-_END = object()
-
-
-def _ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """``items`` computed in a thread, up to ``depth`` ahead of the consumer (so memory stays at a
-    few batches). The thread's exceptions are raised here; closing this generator stops the thread."""
-    ready: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: Any, error: BaseException | None = None) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put((item, error), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-            put(_END)
-        except BaseException as exc:  # handed to the consumer, raised there
-            put(_END, exc)
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    thread = threading.Thread(target=run, name="predhub-import-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = ready.get()
-            if error is not None:
-                raise error
-            if item is _END:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
