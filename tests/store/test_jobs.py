@@ -157,3 +157,51 @@ def test_after_commit_runs_after_a_commit_and_never_after_a_rollback(db: Databas
     with db.write():
         pass  # the rolled back transaction's action does not linger on the pooled connection
     assert seen == ["committed"]
+
+
+def test_a_job_finishing_wakes_its_waiters_once_its_transaction_commits(db: Database) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def held(ctx: jobs.JobContext) -> dict[str, Any]:
+        started.set()
+        release.wait(30)
+        return {}
+
+    job_id = _enqueue(db, "held", {})
+    worker = jobs.Worker(db, handlers={"held": held}, poll_seconds=0.05)
+    worker.start()
+    try:
+        assert started.wait(30)
+        seen = jobs.finish_count()
+        woke: list[tuple[bool, str]] = []
+
+        def waiter() -> None:
+            # Woken by the finish, the waiter reads the job: already committed, so done.
+            woke.append((jobs.wait_for_finish(seen, 30), _row(db, job_id).status))
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        release.set()
+        thread.join(60)
+    finally:
+        release.set()
+        worker.stop()
+    assert woke == [(True, "done")]
+
+
+def test_a_cancel_wakes_waiters_once_committed_and_not_when_rolled_back(db: Database) -> None:
+    job_id = _enqueue(db, "never-run", {})
+    seen = jobs.finish_count()
+    with pytest.raises(RuntimeError), db.write() as conn:
+        assert jobs.cancel(conn, job_id)
+        raise RuntimeError("roll back")
+    assert jobs.finish_count() == seen
+    assert not jobs.wait_for_finish(seen, 0.01)  # nothing finished: the wait runs out
+    with db.write() as conn:
+        assert jobs.cancel(conn, job_id)
+        assert jobs.finish_count() == seen  # not before the commit
+    assert jobs.finish_count() > seen
+    assert jobs.wait_for_finish(seen, 30)
+    with db.write() as conn:
+        assert not jobs.cancel(conn, job_id)  # already finished: no second announcement
+    assert jobs.finish_count() == seen + 1

@@ -22,7 +22,15 @@ import orjson
 from predhub.core import Label, Ontology
 from predhub.sdk import _calls as api
 from predhub.sdk import _evaluations as ev_api
-from predhub.sdk._base import DEFAULT_TIMEOUT, BaseClient, Call, Progress, RetryPolicy, poll_intervals
+from predhub.sdk._base import (
+    DEFAULT_TIMEOUT,
+    BaseClient,
+    Call,
+    LongPoll,
+    Progress,
+    RetryPolicy,
+    poll_intervals,
+)
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._evaluations import Evaluation, EvaluationSample
 from predhub.sdk._exceptions import APIError, NotFound, TransportError, UploadInterrupted
@@ -634,12 +642,17 @@ class AsyncClient(BaseClient):
             await asyncio.sleep(next(delays))
 
     async def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
-        """Poll until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as is);
+        """Wait until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as
+        it then is).
+
+        Long-polls the hub (``GET /jobs/{id}?wait=``, at most 10 s a request), so a finished job is
+        seen at once. ``poll_interval`` is only the fallback: when the hub answers early with the job
+        unfinished (a hub that ignores ``wait``, or one whose long polls are all taken), the client polls
         every 0.05 s at first, backing off to every ``poll_interval`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delays = poll_intervals(poll_interval)
+        waits = LongPoll(timeout, poll_interval)
         while True:
-            job = await self._send(api.get_job(job_id))
-            if job.status.finished or (deadline is not None and time.monotonic() >= deadline):
+            job = await self._send(api.get_job(job_id, wait=waits.wait()))
+            if job.status.finished or waits.expired:
                 return job
-            await asyncio.sleep(next(delays))
+            if pause := waits.pause():
+                await asyncio.sleep(pause)

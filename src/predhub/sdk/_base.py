@@ -13,6 +13,7 @@ never opened is always safe to retry.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -24,7 +25,16 @@ import orjson
 from predhub.sdk._config import Config, load_config
 from predhub.sdk._exceptions import APIError, ConnectError, TransportError, error_for_status
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "Call", "Progress", "RetryPolicy", "poll_intervals"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "LONG_POLL_WAIT",
+    "BaseClient",
+    "Call",
+    "LongPoll",
+    "Progress",
+    "RetryPolicy",
+    "poll_intervals",
+]
 
 T = TypeVar("T")
 
@@ -68,6 +78,8 @@ class Call(Generic[T]):
     idempotency_key: str | None = None
     # Set for POSTs that are idempotent by nature (completing an upload job, cancelling a job).
     idempotent: bool = False
+    # The least read timeout the call needs: a long poll is answered only after its wait.
+    read_timeout: float | None = None
 
     @property
     def replayable(self) -> bool:
@@ -100,6 +112,49 @@ def poll_intervals(longest: float) -> Iterator[float]:
     while True:
         yield delay
         delay = min(delay * 2, longest)
+
+
+# Seconds one long poll of a job (``GET /jobs/{id}?wait=``) asks the hub to wait; the hub allows 30.
+# Shorter keeps each request well inside proxies' idle timeouts and lets a lost connection show soon.
+LONG_POLL_WAIT = 10.0
+
+
+class LongPoll:
+    """The waits of one ``wait_job``: how long each request asks the hub to wait, whether the
+    ``timeout`` has passed, and how long to sleep when the hub answered early without a finished job
+    (a hub that ignores ``wait``, or one whose long polls are all taken): then the client falls back
+    to polling, every 0.05 s at first and backing off to every ``poll_interval`` seconds."""
+
+    def __init__(self, timeout: float | None, poll_interval: float) -> None:
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self._delays = poll_intervals(poll_interval)
+        self._sent_at = 0.0
+        self._wait: float | None = None
+
+    def left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    @property
+    def expired(self) -> bool:
+        left = self.left()
+        return left is not None and left <= 0
+
+    def wait(self) -> float | None:
+        """The ``wait`` of the next request (None: none left, ask for the job as it is); call it
+        just before sending."""
+        left = self.left()
+        self._sent_at = time.monotonic()
+        self._wait = LONG_POLL_WAIT if left is None else (min(left, LONG_POLL_WAIT) if left > 0 else None)
+        return self._wait
+
+    def pause(self) -> float:
+        """Seconds to sleep before the next request of an unfinished job: none after a long poll that
+        waited, the next fallback poll interval (never past the deadline) after an early answer."""
+        if self._wait is not None and time.monotonic() - self._sent_at >= self._wait / 2:
+            return 0.0
+        left = self.left()
+        delay = next(self._delays)
+        return delay if left is None else max(0.0, min(delay, left))
 
 
 class Progress(Generic[T]):
@@ -162,8 +217,20 @@ class BaseClient:
         if call.idempotency_key is not None:
             headers["Idempotency-Key"] = call.idempotency_key
         return http.build_request(
-            call.method, self._api + call.path, params=call.params, content=call.content, headers=headers
+            call.method,
+            self._api + call.path,
+            params=call.params,
+            content=call.content,
+            headers=headers,
+            timeout=self._timeout(http.timeout, call.read_timeout),
         )
+
+    @staticmethod
+    def _timeout(default: httpx.Timeout, read: float | None) -> httpx.Timeout:
+        """The client's timeouts, with the read timeout raised to what the call needs."""
+        if read is None or default.read is None or default.read >= read:
+            return default
+        return httpx.Timeout(connect=default.connect, read=read, write=default.write, pool=default.pool)
 
     def _result(self, call: Call[T], response: httpx.Response) -> T:
         if response.is_error:

@@ -460,8 +460,22 @@ def list_jobs(cursor: str | None = None, limit: int | None = None) -> Call[Page[
     return Call("GET", "/jobs", _page(Job.from_json), params=_paging(cursor, limit))
 
 
-def get_job(job_id: int) -> Call[Job]:
-    return Call("GET", f"/jobs/{job_id}", _model(Job.from_json))
+# A long poll's read timeout exceeds its wait by this much: the hub answers only after the wait, and
+# then needs a moment to read the job and send it.
+_LONG_POLL_MARGIN = 10.0
+
+
+def get_job(job_id: int, wait: float | None = None) -> Call[Job]:
+    """The job; with ``wait`` the hub answers once it is finished or ``wait`` seconds passed."""
+    if wait is None:
+        return Call("GET", f"/jobs/{job_id}", _model(Job.from_json))
+    return Call(
+        "GET",
+        f"/jobs/{job_id}",
+        _model(Job.from_json),
+        params={"wait": wait},
+        read_timeout=wait + _LONG_POLL_MARGIN,
+    )
 
 
 def cancel_job(job_id: int) -> Call[Job]:

@@ -1,7 +1,15 @@
-"""Jobs as the API shows them, with workspace isolation; importing this registers the job kinds."""
+"""Jobs as the API shows them, with workspace isolation; importing this registers the job kinds.
+
+:func:`get` can long-poll: with ``wait`` it answers once the job is finished or ``wait`` seconds
+passed. A job finished in this process wakes its waiters at once (the store announces each finish
+after its commit); one finished by another process sharing the database (PostgreSQL) is seen at the
+next re-read, every :data:`RECHECK_SECONDS`. A waiter holds no database connection between reads.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -9,13 +17,26 @@ from sqlalchemy import ColumnElement, or_, select
 from predhub.services import access, evaluation_job, imports, prediction_jobs, sample_sizes
 from predhub.services.auth import User
 from predhub.services.common import iso
-from predhub.services.errors import NotFound
+from predhub.services.errors import Invalid, NotFound
 from predhub.services.pagination import Page, check_limit, decode_cursor, page_of
 from predhub.store import jobs as job_store
 from predhub.store.db import Database, Record
 from predhub.store.schema import jobs
 
-__all__ = ["cancel", "get", "list_jobs"]
+__all__ = ["LONG_POLLS", "MAX_WAIT", "RECHECK_SECONDS", "cancel", "get", "list_jobs"]
+
+# The longest a request may wait for its job. Each waiting request holds one of the threads the server
+# runs its handlers on (anyio's pool: 40) for that long, so waits stay short and clients ask again.
+MAX_WAIT = 30.0
+# How many requests of this process may wait at once; more are answered at once, as without ``wait``
+# (the SDK then falls back to polling). Keeps most of the 40 threads for every other request.
+LONG_POLLS = 16
+# How often a waiter re-reads its job, for finishes this process does not hear of (another server
+# process on the same PostgreSQL database, or a cancel through one).
+RECHECK_SECONDS = 0.25
+
+_FINISHED = ("done", "failed", "cancelled")
+_long_polls = threading.BoundedSemaphore(LONG_POLLS)
 
 # Imported for their side effect: registering the job kinds
 # "sample_sizes", "import", "evaluation" and "predict".
@@ -48,12 +69,34 @@ def _visible(user: User) -> ColumnElement[bool]:
     return jobs.c.workspace_id.in_(access.member_of(user))
 
 
-def get(db: Database, user: User, job_id: int) -> dict[str, Any]:
+def _read(db: Database, user: User, job_id: int) -> Record:
     with db.read() as conn:
         row = conn.execute(select(jobs).where(jobs.c.id == job_id, _visible(user))).first()
     if row is None:
         raise NotFound(f"job {job_id} not found")
-    return _describe(row)
+    return row
+
+
+def get(db: Database, user: User, job_id: int, *, wait: float | None = None) -> dict[str, Any]:
+    """The job; with ``wait`` (0 < wait <= :data:`MAX_WAIT` seconds) once it is finished, or as it
+    is when ``wait`` seconds passed (or at once when :data:`LONG_POLLS` requests already wait)."""
+    if wait is None:
+        return _describe(_read(db, user, job_id))
+    if not 0 < wait <= MAX_WAIT:  # also refuses NaN
+        raise Invalid.field("wait", f"must be more than 0 and at most {MAX_WAIT:g} seconds (got {wait:g})")
+    deadline = time.monotonic() + wait
+    if not _long_polls.acquire(blocking=False):
+        return _describe(_read(db, user, job_id))
+    try:
+        while True:
+            seen = job_store.finish_count()  # before the read: a finish after it then ends the wait
+            row = _read(db, user, job_id)
+            left = deadline - time.monotonic()
+            if row.status in _FINISHED or left <= 0:
+                return _describe(row)
+            job_store.wait_for_finish(seen, min(left, RECHECK_SECONDS))
+    finally:
+        _long_polls.release()
 
 
 def list_jobs(

@@ -5,6 +5,9 @@ UPDATE SKIP LOCKED) RETURNING`` on PostgreSQL, so several server processes shari
 run a job twice; on SQLite the same UPDATE…RETURNING is atomic because SQLite has one writer. A
 running job's worker beats a heartbeat; a job whose heartbeat stopped (its server was killed) is
 claimed again, so jobs survive restarts. Handlers are registered per kind with :func:`handler`.
+
+Every transaction that finishes a job (done, failed, cancelled) announces it once committed, so that
+a request waiting for a job of this process (:func:`wait_for_finish`) wakes at once instead of polling.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ __all__ = [
     "cancel",
     "claim",
     "enqueue",
+    "finish_count",
     "handler",
     "live_progress",
+    "wait_for_finish",
     "wake_workers",
 ]
 
@@ -68,6 +73,36 @@ def wake_workers() -> None:
 def live_progress(job_id: int) -> tuple[float, str | None] | None:
     """(fraction, message) a job running in this process last noted, or None."""
     return _live.get(job_id)
+
+
+# How many finishing transactions of this process have committed, and a condition to wait for the
+# next one. One counter for all jobs rather than an event per job: a finish wakes every waiter, each
+# re-reads its own job (one primary-key read), and nothing per job has to be created or cleaned up.
+_finished = threading.Condition()
+_finish_count = 0
+
+
+def _announce_finish() -> None:
+    global _finish_count
+    with _finished:
+        _finish_count += 1
+        _finished.notify_all()
+
+
+def finish_count() -> int:
+    """How many job-finishing transactions this process has committed; pass it to
+    :func:`wait_for_finish`. Read it *before* reading the job, so a finish between the read and the
+    wait is not missed."""
+    with _finished:
+        return _finish_count
+
+
+def wait_for_finish(seen: int, timeout: float) -> bool:
+    """Block until a job of this process finishes after :func:`finish_count` returned ``seen``, or
+    ``timeout`` seconds pass; True when one did. A job finished by another process (a worker of
+    another server on the same PostgreSQL database) is not announced here: waiters re-read too."""
+    with _finished:
+        return _finished.wait_for(lambda: _finish_count != seen, timeout)
 
 
 class JobCancelled(Exception):
@@ -146,11 +181,13 @@ def claim(db: Database, worker: str, kinds: list[str]) -> Claimed | None:
     abandoned = and_(jobs.c.status == "running", jobs.c.heartbeat_at < now - STALE_AFTER)
     with db.write() as conn:
         # A job abandoned too often is failing its workers (or killing them): stop retrying it.
-        conn.execute(
+        given_up = conn.execute(
             update(jobs)
             .where(abandoned, jobs.c.attempts >= MAX_ATTEMPTS)
             .values(status="failed", error=f"abandoned {MAX_ATTEMPTS} times by its worker", finished_at=now)
         )
+        if given_up.rowcount:
+            after_commit(conn, _announce_finish)
         candidate = (
             select(jobs.c.id)
             .where(or_(jobs.c.status == "queued", abandoned), jobs.c.kind.in_(kinds))
@@ -177,20 +214,25 @@ def claim(db: Database, worker: str, kinds: list[str]) -> Claimed | None:
 def _finish(db: Database, job_id: int, worker: str, **values: Any) -> None:
     with db.write() as conn:
         # Only the worker that holds the job may close it (another may have re-claimed it).
-        conn.execute(
+        closed = conn.execute(
             update(jobs)
             .where(jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.status == "running")
             .values(finished_at=_now(), **values)
         )
+        if closed.rowcount:
+            after_commit(conn, _announce_finish)
 
 
 def cancel(conn: Connection, job_id: int) -> bool:
-    """Mark a queued or running job cancelled; a running handler stops at its next progress report."""
+    """Mark a queued or running job cancelled; a running handler stops at its next progress report.
+    Waiters of this process hear of it once the caller's transaction commits."""
     done = conn.execute(
         update(jobs)
         .where(jobs.c.id == job_id, jobs.c.status.in_(["queued", "running"]))
         .values(status="cancelled", finished_at=_now())
     )
+    if done.rowcount:
+        after_commit(conn, _announce_finish)
     return bool(done.rowcount)
 
 
