@@ -582,7 +582,9 @@ class AsyncClient(BaseClient):
                 await response.aread()
                 raise self._error(response)
             with open(path, "wb") as out:
-                async for chunk in response.aiter_bytes(1 << 20):
+                # As received (no re-chunking copy), unless a proxy compressed it on the way.
+                encoded = "content-encoding" in response.headers
+                async for chunk in response.aiter_bytes(1 << 20) if encoded else response.aiter_raw():
                     out.write(chunk)
             report: dict[str, Any] = orjson.loads(response.headers.get("x-predhub-export-report", "{}"))
         return report

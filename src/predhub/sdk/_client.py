@@ -572,7 +572,9 @@ class Client(BaseClient):
                 response.read()
                 raise self._error(response)
             with open(path, "wb") as out:
-                for chunk in response.iter_bytes(1 << 20):
+                # As received (no re-chunking copy), unless a proxy compressed it on the way.
+                encoded = "content-encoding" in response.headers
+                for chunk in response.iter_bytes(1 << 20) if encoded else response.iter_raw():
                     out.write(chunk)
             report: dict[str, Any] = orjson.loads(response.headers.get("x-predhub-export-report", "{}"))
         return report
