@@ -38,9 +38,13 @@ __all__ = [
     "iter_json_array",
     "iter_ndjson",
     "iter_per_sample",
+    "join_parts",
     "open_batches",
     "open_records",
     "read_coco_header",
+    "write_assets",
+    "write_records",
+    "write_stream",
 ]
 
 # A line this long is not re-read as a Python literal: literal_eval's cost grows with it.
@@ -475,11 +479,16 @@ def export_file(
     else:
         with out.open("wb") as stream:
             write_stream(fmt, labels, options, stream, report)
+    write_assets(report, base)
+    return report
+
+
+def write_assets(report: ExportReport, folder: Path) -> None:
+    """The files the records refer to (mask PNGs), under ``folder``."""
     for name, data in report.assets.items():
-        target = base / name
+        target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    return report
 
 
 BulkWriter = Callable[[BoxRun, ExportOptions, ExportReport], tuple[int, bytes]]
@@ -517,6 +526,48 @@ def _chunks(
             yield fmt.export(label, options, report)
 
 
+def write_records(
+    fmt: Format, labels: Iterable[Exportable], options: ExportOptions, stream: IO[bytes], report: ExportReport
+) -> int:
+    """Write the records alone, joined as the framing joins them: NDJSON lines, or JSON array items
+    with ``",\n"`` between them and no brackets (a part of a file; see :func:`join_parts`). Returns
+    how many were written. Not for a COCO dataset, whose records go to two lists."""
+    dump = orjson.dumps
+    opt = orjson.OPT_SERIALIZE_NUMPY
+    lines = fmt.framing is Framing.NDJSON
+    written = 0
+    for records in _chunks(fmt, labels, options, report):
+        if isinstance(records, tuple):
+            count, chunk = records
+        elif lines:
+            count, chunk = len(records), b"".join([dump(r, option=opt) + b"\n" for r in records])
+        else:
+            count, chunk = len(records), b",\n".join([dump(r, option=opt) for r in records])
+        report.records += count
+        if count:
+            stream.write(chunk if lines or not written else b",\n" + chunk)
+            written += count
+    return written
+
+
+def join_parts(fmt: Format, parts: Iterable[Path], stream: IO[bytes]) -> None:
+    """Parts written in order by :func:`write_records`, as one file of the format."""
+    if fmt.framing is Framing.NDJSON:
+        for part in parts:
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, stream, 1 << 20)
+        return
+    stream.write(b"[")
+    first = True
+    for part in parts:
+        if part.stat().st_size:
+            stream.write(b"" if first else b",\n")
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, stream, 1 << 20)
+            first = False
+    stream.write(b"]\n")
+
+
 def write_stream(
     fmt: Format, labels: Iterable[Exportable], options: ExportOptions, stream: IO[bytes], report: ExportReport
 ) -> None:
@@ -525,43 +576,33 @@ def write_stream(
     Memory stays bounded by one label (or one run of plain boxes): records are written as they come,
     and a COCO dataset's ``images`` entries wait in a temporary file, not in a list.
     """
+    if not (fmt.framing is Framing.COCO and options.ground_truth):
+        head, tail = (b"", b"") if fmt.framing is Framing.NDJSON else (b"[", b"]\n")
+        stream.write(head)
+        write_records(fmt, labels, options, stream, report)
+        stream.write(tail)
+        return
     dump = orjson.dumps
     opt = orjson.OPT_SERIALIZE_NUMPY
-    coco_gt = fmt.framing is Framing.COCO and options.ground_truth
-    if fmt.framing is Framing.NDJSON:
-        for lines in _chunks(fmt, labels, options, report):
-            if isinstance(lines, tuple):
-                report.records += lines[0]
-                stream.write(lines[1])
-            else:
-                report.records += len(lines)
-                stream.write(b"".join([dump(line, option=opt) + b"\n" for line in lines]))
-        return
-    stream.write(b'{"annotations":[' if coco_gt else b"[")
+    stream.write(b'{"annotations":[')
     first = True
     # A COCO dataset's images come after its annotations; one entry per label, so they are spooled.
     with tempfile.TemporaryFile() as images:
         for records in _chunks(fmt, labels, options, report):
             if isinstance(records, tuple):
-                count, chunk = records
-            else:
-                if coco_gt:
-                    # the COCO exporter puts the image entry first
-                    images.write((b"," if images.tell() else b"") + dump(records[0]))
-                    records = records[1:]
-                count = len(records)
-                chunk = b",\n".join([dump(r, option=opt) for r in records])
-            report.records += count
-            if not count:
+                raise AssertionError("a COCO dataset is written label by label")
+            # the COCO exporter puts the image entry first
+            images.write((b"," if images.tell() else b"") + dump(records[0]))
+            records = records[1:]
+            report.records += len(records)
+            if not records:
                 continue
+            chunk = b",\n".join([dump(r, option=opt) for r in records])
             stream.write(chunk if first else b",\n" + chunk)
             first = False
-        if coco_gt:
-            from predhub.formats.coco import categories_for
+        from predhub.formats.coco import categories_for
 
-            stream.write(b'],"images":[')
-            images.seek(0)
-            shutil.copyfileobj(images, stream)
-            stream.write(b'],"categories":' + dump(categories_for(options)) + b"}")
-        else:
-            stream.write(b"]\n")
+        stream.write(b'],"images":[')
+        images.seek(0)
+        shutil.copyfileobj(images, stream)
+        stream.write(b'],"categories":' + dump(categories_for(options)) + b"}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,7 @@ from predhub.server.routes import (
     uploads,
 )
 from predhub.server.settings import Settings
+from predhub.services import export_parts
 from predhub.services.deployments import Supervisor
 from predhub.services.samples import SampleStore
 from predhub.store.blobs import LocalBlobStore
@@ -55,6 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(db)
         supervisor.start()  # deployments that should run start again, under their ids
+        if settings.export_processes != 1:
+            # Large exports fork their workers from it: started now, not in the first such request.
+            threading.Thread(
+                target=export_parts.start_fork_server, name="predhub-fork-server", daemon=True
+            ).start()
         worker = None
         if settings.job_threads > 0:
             # Job kinds register themselves when their service modules are imported.

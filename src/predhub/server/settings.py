@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         description="largest file POST /label-sets/{id}/imports takes (streamed to disk)",
     )
     job_threads: int = Field(default=1, description="job worker threads in this server process (0: none)")
+    export_processes: int | None = Field(
+        default=None,
+        description="processes that write a large export in parts (unset: one per CPU, up to 4; 1: one)",
+    )
     allowed_mask_hosts: list[str] = Field(
         default_factory=list,
         description="hosts the hub may fetch mask PNGs from (exact, or *.example.com); none by default",

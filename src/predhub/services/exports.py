@@ -16,7 +16,6 @@ import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,12 @@ from predhub.core.serde import label_from_dict
 from predhub.formats import ExportOptions, ExportReport, Framing, export_file, get_format
 from predhub.formats.io import bulk_writer
 from predhub.formats.registry import UnknownFormat
-from predhub.services import access, datasets
+from predhub.services import access, datasets, export_parts
 from predhub.services.auth import User
 from predhub.services.errors import Invalid
 from predhub.services.labels import label_query, read_labels
-from predhub.services.read_ahead import read_ahead
 from predhub.store.db import Database
-from predhub.store.export_pages import ExportPage, read_export_page
+from predhub.store.export_pages import LAST_ID, ExportPage, read_export_page
 from predhub.store.schema import labels, samples
 
 __all__ = ["BATCH", "export_label_set", "media_type"]
@@ -52,21 +50,21 @@ def media_type(format: str) -> str:
 
 def _items(db: Database, label_set_id: int, *, ids: bool = True) -> Iterator[Label | BoxRun]:
     """The label set in label id order: runs of plain-box labels as columns, other labels whole.
-    Without ``ids`` the runs' object ids are not read (None). Pages are read in a thread, one ahead
-    of the writer: SQLite finds the next page's rows without the GIL while the last is written."""
-    pages = read_ahead(_pages(db, label_set_id, ids), name="predhub-export-reader")
-    return chain.from_iterable(pages)
-
-
-def _pages(db: Database, label_set_id: int, ids: bool) -> Iterator[list[Label | BoxRun]]:
+    Without ``ids`` the runs' object ids are not read (None)."""
     # One read transaction for the whole export: a consistent snapshot, and one connection's page
     # cache. A transaction per page takes connections from the pool in turn (FIFO), and each can
     # fill its own cache (up to 64 MiB on SQLite) with the label set.
-    with db.read() as conn:
-        after = 0
-        while (page := read_export_page(conn, label_set_id, after, ids=ids)) is not None:
-            after = page.last_id
-            yield _split(conn, label_set_id, page)
+    with db.read(snapshot=True) as conn:
+        yield from items_between(conn, label_set_id, 0, LAST_ID, ids=ids)
+
+
+def items_between(
+    conn: Connection, label_set_id: int, after: int, upto: int, *, ids: bool = True
+) -> Iterator[Label | BoxRun]:
+    """:func:`_items` for the labels with ids in ``(after, upto]``, in ``conn``'s transaction."""
+    while (page := read_export_page(conn, label_set_id, after, upto=upto, ids=ids)) is not None:
+        after = page.last_id
+        yield from _split(conn, label_set_id, page)
 
 
 def _split(conn: Connection, label_set_id: int, page: ExportPage) -> list[Label | BoxRun]:
@@ -183,11 +181,14 @@ def export_label_set(
     options: Mapping[str, Any] | None = None,
     *,
     columnar: bool = True,
+    processes: int | None = None,
 ) -> ExportReport:
     """Write the label set to ``out`` (a file; per-sample formats as a zip) and say what was lost.
 
     ``columnar=False`` reads every label whole, one page of :data:`BATCH` at a time (the reference
-    the columnar path is tested against)."""
+    the columnar path is tested against). ``processes``: how many processes may write a large
+    export in parts (:mod:`~predhub.services.export_parts`; None: one per CPU, up to four)."""
+    processes = export_parts.default_processes() if processes is None else processes
     try:
         fmt = get_format(format)
     except UnknownFormat as exc:
@@ -210,16 +211,26 @@ def export_label_set(
         stream=str(extra.get("stream", "CAM")),
     )
     report = ExportReport(format)
+    writer = bulk_writer(fmt, export_options)
+    # Object ids are read for every writer but a bulk one that does not write them.
+    ids = writer is None or fmt.export_boxes_ids
     if columnar:
-        # Object ids are read for every writer but a bulk one that does not write them.
-        ids = bulk_writer(fmt, export_options) is None or fmt.export_boxes_ids
         stream: Iterable[Label | BoxRun] = _items(db, label_set_id, ids=ids)
     else:
         stream = _labels(db, label_set_id)
     if fmt.framing is not Framing.PER_SAMPLE:
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=out.parent))
         try:
-            export_file(fmt, stream, export_options, folder / "labels", report)
+            target = folder / "labels"
+            # Bulk-written formats, when large, are written in parts by several processes.
+            in_parts = columnar and writer is not None
+            if not (
+                in_parts
+                and export_parts.write_in_parts(
+                    db, label_set_id, fmt, export_options, target, report, ids=ids, processes=processes
+                )
+            ):
+                export_file(fmt, stream, export_options, target, report)
             if report.assets:
                 # Masks the records refer to travel with them: records and PNGs zipped together.
                 _zip(folder, out)

@@ -124,7 +124,8 @@ def _sqlite_begin(conn: Connection) -> None:
 class Database:
     """An engine plus the two kinds of transaction the services use."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, checkpoints: bool = True) -> None:
+        """``checkpoints=False``: no background WAL checkpointer (a short-lived reader's engine)."""
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
@@ -146,7 +147,7 @@ class Database:
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
         self._checkpointer: _Checkpointer | None = None
         if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
+            if checkpoints and parsed.database and parsed.database != ":memory:":
                 self._checkpointer = _Checkpointer(parsed.database)
             pages = 0 if self._checkpointer is not None else _AUTOCHECKPOINT_PAGES
             event.listen(self.engine, "connect", functools.partial(_sqlite_pragmas, autocheckpoint=pages))
@@ -162,9 +163,14 @@ class Database:
         return "?" if self.is_sqlite else "%s"
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read transaction. ``snapshot``: every statement sees the same state of the store, as
+        of its first (PostgreSQL's REPEATABLE READ; a SQLite read transaction always does)."""
+        with self.engine.connect() as conn:
+            if snapshot and not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

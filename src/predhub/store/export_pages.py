@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-__all__ = ["ExportPage", "read_export_page"]
+__all__ = ["LAST_ID", "ExportPage", "read_export_page"]
 
 # Labels asked for per page, and the objects a page stops at (the label that crosses it is kept):
 # a page holds a few megabytes of rows whatever the label set's size.
 PAGE_LABELS = 1000
 PAGE_OBJECTS = 20_000
+LAST_ID = 2**62  # above every id: no upper bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ SELECT l.id, l.sample_id, s.key, l.status,
        CASE WHEN l.score IS NULL AND l.classifications IS NULL THEN 1 ELSE 0 END,
        l.object_count
 FROM labels l JOIN samples s ON s.id = l.sample_id
-WHERE +l.label_set_id = {p} AND l.id > {p}
+WHERE +l.label_set_id = {p} AND l.id > {p} AND l.id <= {p}
 ORDER BY l.id
 LIMIT {p}
 """
@@ -66,15 +67,16 @@ ORDER BY l.id, o.position
 
 
 def read_export_page(
-    conn: Connection, label_set_id: int, after: int, *, ids: bool = True
+    conn: Connection, label_set_id: int, after: int, *, upto: int = LAST_ID, ids: bool = True
 ) -> ExportPage | None:
-    """The labels of ``label_set_id`` with ids above ``after`` (as many as fit a page) and their
-    objects; None when there are none left. Without ``ids`` every object's external id reads None
-    (a million of them cost a third of the read, for writers that do not write them)."""
+    """The labels of ``label_set_id`` with ids above ``after`` and at most ``upto`` (as many as fit
+    a page) and their objects; None when there are none left. Without ``ids`` every object's
+    external id reads None (a million of them cost a third of the read, for writers that do not
+    write them)."""
     p = "?" if conn.dialect.name == "sqlite" else "%s"
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(_LABELS_SQL.format(p=p), (label_set_id, after, PAGE_LABELS))
+        cursor.execute(_LABELS_SQL.format(p=p), (label_set_id, after, upto, PAGE_LABELS))
         rows = cursor.fetchall()
         if not rows:
             return None

@@ -136,7 +136,15 @@ def export(
     with tempfile.NamedTemporaryFile(dir=folder, prefix="export-", delete=False) as tmp:
         path = Path(tmp.name)
     try:
-        report = exports.export_label_set(hub.db, user, label_set_id, format, path, _options(options))
+        report = exports.export_label_set(
+            hub.db,
+            user,
+            label_set_id,
+            format,
+            path,
+            _options(options),
+            processes=hub.settings.export_processes,
+        )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
