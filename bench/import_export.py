@@ -176,7 +176,6 @@ def main() -> None:
                 out = folder / f"export-{name}"
                 # VmHWM so far is the import's peak: reset it, so that the figure below is the export's.
                 figures[f"{name}_rss_before_export_mb"] = round(reset_peak_rss(pid), 1)
-                time.sleep(float(os.environ.get("SLEEP", "0")))
                 t0, c0 = time.perf_counter(), cpu_seconds(pid)
                 report = client.export(label_set, out, format=name)
                 seconds = time.perf_counter() - t0

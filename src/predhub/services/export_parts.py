@@ -19,6 +19,7 @@ the threaded hub (whose locks a fork would copy mid-use), and fast to start.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import re
@@ -236,6 +237,9 @@ def _write_part(
     pipe: Pipe,
 ) -> None:
     """A worker: one part's records to ``path``; says "ready" once reading, then its report."""
+    # Millions of short-lived, acyclic objects in a process that exits when done: the cyclic
+    # collector would only walk them, again and again (the server tunes it the same way).
+    gc.disable()
     db = Database(url, checkpoints=False)
     try:
         fmt = get_format(format_name)
