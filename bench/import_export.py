@@ -1,8 +1,10 @@
 """Import/export benchmark: 1,000,000 boxes from a COCO results file and from Labelbox NDJSON.
 
     PYTHONPATH=src python bench/import_export.py [--boxes 1000000] [--samples 10000] [--formats coco,labelbox]
+        [--database sqlite|postgres]
 
-Starts a real hub (``python -m predhub.server``, SQLite, 127.0.0.1, a free port), creates a dataset
+Starts a real hub (``python -m predhub.server``, SQLite or a fresh PostgreSQL database, 127.0.0.1, a
+free port), creates a dataset
 with ``--samples`` samples, writes each file the way the tool would (COCO results: one JSON array;
 Labelbox: one NDJSON line per box), then through :class:`predhub.Client`:
 
@@ -35,7 +37,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.hub_process import HubProcess
+from tests.hub_process import HubProcess, postgres_database
 
 import predhub
 
@@ -115,9 +117,10 @@ def main() -> None:
     parser.add_argument("--boxes", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--formats", default="coco,labelbox")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     formats = args.formats.split(",")
-    figures: dict[str, Any] = {"boxes": args.boxes, "samples": args.samples, "database": "sqlite"}
+    figures: dict[str, Any] = {"boxes": args.boxes, "samples": args.samples, "database": args.database}
     boxes = _boxes(args.boxes, args.samples)
     with tempfile.TemporaryDirectory(prefix="predhub-bench-formats-") as tmp:
         folder = Path(tmp)
@@ -129,7 +132,10 @@ def main() -> None:
             write(files[name], boxes)
             figures[f"{name}_file_mb"] = round(files[name].stat().st_size / 1e6, 1)
         del boxes
-        with HubProcess(folder / "hub") as hub, predhub.Client(hub.url, hub.token) as client:
+        with contextlib.ExitStack() as stack:
+            url = stack.enter_context(postgres_database()) if args.database == "postgres" else None
+            hub = stack.enter_context(HubProcess(folder / "hub", url))
+            client = stack.enter_context(predhub.Client(hub.url, hub.token))
             assert hub.process is not None
             pid = hub.process.pid
             ontology = {"objects": [{"name": c, "kind": "box"} for c in CLASSES]}
