@@ -28,3 +28,23 @@ def test_a_failing_row_rolls_back_the_whole_insert(db: Database) -> None:
         insert_rows(conn, "bulk_unique", ("n",), [(i,) for i in range(700)] + [(3,)])
     with db.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM bulk_unique")).scalar() == 0
+
+
+def test_inserts_of_any_size_prepare_few_distinct_statements(db: Database) -> None:
+    # sqlite3 keeps every statement it prepares: one per odd row count made a long import's memory grow.
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL takes rows by COPY")
+    with db.write() as conn:
+        conn.execute(text("CREATE TABLE bulk_sizes (n INTEGER, x DOUBLE PRECISION)"))
+    seen: set[str] = set()
+    with db.write() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.set_trace_callback(lambda sql: seen.add(sql) if sql.startswith("INSERT") else None)
+        total = 0
+        for count in range(1, 4000, 37):
+            insert_rows(conn, "bulk_sizes", ("n", "x"), [(i, i / 3) for i in range(count)])
+            total += count
+        raw.set_trace_callback(None)
+        assert conn.execute(text("SELECT count(*) FROM bulk_sizes")).scalar() == total
+    assert len({sql.count("(") for sql in seen}) <= 14  # a dozen powers of two and the full size
