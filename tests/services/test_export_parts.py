@@ -76,3 +76,23 @@ def test_workers_write_the_parts(db: Database, tmp_path: Path) -> None:
         db, label_set_id, fmt, options, small, ExportReport("labelbox"), ids=True, processes=1, min_objects=1
     )
     assert not small.exists()
+
+
+def test_a_busy_sqlite_writer_means_one_piece(db: Database, tmp_path: Path) -> None:
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL shares a snapshot without holding writers")
+    _user, label_set_id = _populate(db, tmp_path)
+    with db.hold_writes(timeout=5) as held:  # as another writer would
+        assert held
+        done = export_parts.write_in_parts(
+            db,
+            label_set_id,
+            get_format("coco"),
+            ExportOptions(ontology=ONTOLOGY, categories={1: "car", 2: "person"}),
+            tmp_path / "out",
+            ExportReport("coco"),
+            ids=False,
+            processes=2,
+            min_objects=PART,
+        )
+    assert not done and not (tmp_path / "out").exists()

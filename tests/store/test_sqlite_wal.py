@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -31,5 +33,41 @@ def test_commits_leave_checkpoints_to_the_background_thread(tmp_path: Path) -> N
         while path.stat().st_size < 1_000_000:
             assert time.monotonic() < deadline, "the background checkpointer never copied the WAL back"
             time.sleep(0.1)
+    finally:
+        db.dispose()
+
+
+def test_holding_writes_makes_writers_wait_and_gives_way_to_a_busy_writer(tmp_path: Path) -> None:
+    path = tmp_path / "hub.db"
+    db = Database(sqlite_url(path))
+    try:
+        with db.write() as conn:
+            conn.execute(text("CREATE TABLE probe (n INTEGER)"))
+        order: list[str] = []
+
+        def write() -> None:
+            with db.write() as conn:
+                conn.execute(text("INSERT INTO probe VALUES (1)"))
+            order.append("written")
+
+        with db.hold_writes(timeout=5) as held:
+            assert held
+            writer = threading.Thread(target=write)
+            writer.start()
+            time.sleep(0.2)  # the writer is waiting now, or has not begun: either way it comes after
+            order.append("released")
+        writer.join()
+        assert order == ["released", "written"]
+
+        other = sqlite3.connect(path, isolation_level=None)  # another process's writer
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with db.hold_writes(timeout=0.2) as held:
+                assert not held
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        with db.write() as conn:  # the lock and the connection were given back
+            conn.execute(text("INSERT INTO probe VALUES (2)"))
     finally:
         db.dispose()

@@ -42,7 +42,8 @@ __all__ = ["MAX_PROCESSES", "MIN_PART_OBJECTS", "plan_parts", "start_fork_server
 
 MIN_PART_OBJECTS = 250_000  # a part smaller than this is not worth a process
 MAX_PROCESSES = 4
-_START_TIMEOUT = 30.0  # seconds for workers to begin reading (the write lock is held meanwhile)
+_START_TIMEOUT = 10.0  # seconds for workers to begin reading (SQLite writers wait meanwhile)
+_HOLD_TIMEOUT = 1.0  # seconds to wait for SQLite's write lock before writing in one piece instead
 
 Bounds = tuple[int, int]  # label ids (after, upto]
 _SNAPSHOT_ID = re.compile(r"[0-9A-F-]+")  # pg_export_snapshot(): "00000003-0000001B-1"
@@ -200,7 +201,9 @@ def _start_workers(
     holding = contextlib.ExitStack()
     with holding:
         if db.is_sqlite:
-            holding.enter_context(db.write())  # no commit until every worker has its snapshot
+            # No commit until every worker has its snapshot; a writer busy now: no parts this time.
+            if not holding.enter_context(db.hold_writes(_HOLD_TIMEOUT)):
+                return None
             conn.execute(text("SELECT 1 FROM label_sets LIMIT 1")).all()  # this snapshot begins
         else:
             snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()

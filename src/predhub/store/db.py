@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +62,9 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+_BUSY_TIMEOUT_MS = 30000  # how long a statement waits for another connection's lock
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, autocheckpoint: int = 0) -> None:
     # Let us issue BEGIN ourselves (pysqlite's implicit transactions are neither IMMEDIATE nor
     # visible to SQLAlchemy), then set the pragmas every connection needs.
@@ -69,7 +73,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, autocheckpoint: int 
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")  # durable across application crashes in WAL mode
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
     cur.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
     cur.execute("PRAGMA temp_store=MEMORY")
@@ -97,8 +101,6 @@ class _Checkpointer:
         self.thread.start()
 
     def _run(self) -> None:
-        import sqlite3
-
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         try:
             while not self.stopped.is_set():
@@ -190,6 +192,33 @@ class Database:
             self._checkpointer.dirty.set()
         for action in actions:
             action()
+
+    @contextmanager
+    def hold_writes(self, timeout: float) -> Iterator[bool]:
+        """On SQLite, keep every writer (of this process and of others) waiting while the block runs,
+        if the write lock comes within ``timeout`` seconds; yields whether it was had. Readers that
+        begin meanwhile all read the same state. Other stores: yields False."""
+        if self._write_lock is None or not self._write_lock.acquire(timeout=timeout):
+            yield False
+            return
+        try:
+            with self.engine.connect() as conn:
+                raw: Any = conn.connection.dbapi_connection
+                raw.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    held = True
+                except sqlite3.OperationalError:  # another process is writing
+                    held = False
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+                try:
+                    yield held
+                finally:
+                    if held:
+                        raw.execute("ROLLBACK")
+        finally:
+            self._write_lock.release()
 
     def write_retrying(self, work: Callable[[Connection], T], attempts: int = 3) -> T:
         """Run ``work`` in a write transaction, again from scratch when it lost a race (PostgreSQL)."""
