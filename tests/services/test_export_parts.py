@@ -10,7 +10,7 @@ import pytest
 
 from predhub.formats import ExportOptions, ExportReport, get_format
 from predhub.formats.io import write_stream
-from predhub.services import export_parts, exports
+from predhub.services import export_items, export_parts, exports
 from predhub.store import Database
 from predhub.store.export_pages import LAST_ID
 from tests.hub_fixtures import ONTOLOGY
@@ -64,7 +64,7 @@ def test_workers_write_the_parts(db: Database, tmp_path: Path) -> None:
         db, label_set_id, fmt, options, out, report, ids=True, processes=4, min_objects=PART
     )
     with (tmp_path / "one.ndjson").open("wb") as stream:
-        write_stream(fmt, exports._items(db, label_set_id), options, stream, whole)
+        write_stream(fmt, export_items.items(db, label_set_id), options, stream, whole)
     assert out.read_bytes() == (tmp_path / "one.ndjson").read_bytes()
     assert report.to_dict() == whole.to_dict()
     # Too small for parts, or one process: nothing written, the caller writes it whole.

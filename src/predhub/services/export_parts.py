@@ -10,7 +10,8 @@ process writes: every part is written by the same code, and records never span l
 
 Every part reads the same snapshot of the store. On SQLite the request holds the write lock until
 each worker has begun its read transaction, so that no commit falls between them (writers wait a
-moment, as they wait for any write); on PostgreSQL the workers adopt the request's exported snapshot.
+moment, as they wait for any write; if another write holds the lock for over a second, the export is
+written in one piece instead); on PostgreSQL the workers adopt the request's exported snapshot.
 
 Workers come from a fork server: forked from a clean process that has imported this module, not from
 the threaded hub (whose locks a fork would copy mid-use), and fast to start.
@@ -35,6 +36,7 @@ from sqlalchemy import Connection, text
 
 from predhub.formats import ExportOptions, ExportReport, Format, get_format
 from predhub.formats.io import join_parts, write_assets, write_records
+from predhub.services.export_items import items_between
 from predhub.store.db import Database
 from predhub.store.export_pages import LAST_ID
 
@@ -123,7 +125,7 @@ def write_in_parts(
                 return False
             with workers:
                 with paths[0].open("wb") as stream:
-                    items = _items(conn, label_set_id, bounds[0], ids)
+                    items = items_between(conn, label_set_id, *bounds[0], ids=ids)
                     write_records(fmt, items, options, stream, report)
                 for part in workers.reports():
                     _merge(report, part)
@@ -133,12 +135,6 @@ def write_in_parts(
         return True
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _items(conn: Connection, label_set_id: int, bounds: Bounds, ids: bool) -> Iterator[Any]:
-    from predhub.services.exports import items_between
-
-    return items_between(conn, label_set_id, *bounds, ids=ids)
 
 
 class _Workers:
@@ -255,7 +251,8 @@ def _write_part(
             conn.execute(text("SELECT 1 FROM label_sets LIMIT 1")).all()
             pipe.send(("ready", None))
             with path.open("wb") as stream:
-                write_records(fmt, _items(conn, label_set_id, bounds, ids), options, stream, report)
+                items = items_between(conn, label_set_id, *bounds, ids=ids)
+                write_records(fmt, items, options, stream, report)
         pipe.send(("done", report))
     except BaseException as exc:  # told to the request, which raises it
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
