@@ -32,6 +32,7 @@ from predhub.formats.plain_boxes import BoxBatch, BoxTables, coco_results, label
 __all__ = [
     "BulkWriter",
     "Exportable",
+    "append_file",
     "bulk_writer",
     "export_file",
     "export_labels",
@@ -39,10 +40,10 @@ __all__ = [
     "iter_json_array",
     "iter_ndjson",
     "iter_per_sample",
-    "join_parts",
     "open_batches",
     "open_records",
     "read_coco_header",
+    "records_framing",
     "write_assets",
     "write_records",
     "write_stream",
@@ -527,15 +528,27 @@ def _chunks(
             yield fmt.export(label, options, report)
 
 
+def records_framing(fmt: Format) -> tuple[bytes, bytes, bytes]:
+    """What goes before the records of a file of ``fmt``, between two, and after them (NDJSON lines
+    end themselves; a JSON array). Not for a COCO dataset, whose records go to two lists."""
+    return (b"", b"", b"") if fmt.framing is Framing.NDJSON else (b"[", b",\n", b"]\n")
+
+
 def write_records(
-    fmt: Format, labels: Iterable[Exportable], options: ExportOptions, stream: IO[bytes], report: ExportReport
+    fmt: Format,
+    labels: Iterable[Exportable],
+    options: ExportOptions,
+    stream: IO[bytes],
+    report: ExportReport,
+    *,
+    after: bool = False,
 ) -> int:
-    """Write the records alone, joined as the framing joins them: NDJSON lines, or JSON array items
-    with ``",\n"`` between them and no brackets (a part of a file; see :func:`join_parts`). Returns
-    how many were written. Not for a COCO dataset, whose records go to two lists."""
+    """Write the records alone, joined as :func:`records_framing` joins them (``after``: records
+    precede them in ``stream``); returns how many were written."""
     dump = orjson.dumps
     opt = orjson.OPT_SERIALIZE_NUMPY
     lines = fmt.framing is Framing.NDJSON
+    _, separator, _ = records_framing(fmt)
     written = 0
     for records in _chunks(fmt, labels, options, report):
         if isinstance(records, tuple):
@@ -543,34 +556,21 @@ def write_records(
         elif lines:
             count, chunk = len(records), b"".join([dump(r, option=opt) + b"\n" for r in records])
         else:
-            count, chunk = len(records), b",\n".join([dump(r, option=opt) for r in records])
+            count, chunk = len(records), separator.join([dump(r, option=opt) for r in records])
         report.records += count
         if count:
-            stream.write(chunk if lines or not written else b",\n" + chunk)
+            stream.write(separator + chunk if written or after else chunk)
             written += count
     return written
 
 
-def join_parts(fmt: Format, parts: Iterable[Path], stream: BinaryIO) -> None:
-    """Parts written in order by :func:`write_records`, as one file of the format."""
-    array = fmt.framing is not Framing.NDJSON
-    stream.write(b"[" if array else b"")
-    first = True
-    for part in parts:
-        if part.stat().st_size:
-            stream.write(b",\n" if array and not first else b"")
-            _append(part, stream)
-            first = False
-    stream.write(b"]\n" if array else b"")
-
-
-def _append(part: Path, stream: BinaryIO) -> None:
-    """The part's bytes at the end of ``stream``, copied by the kernel where it can."""
+def append_file(part: Path, stream: BinaryIO) -> None:
+    """The bytes of ``part`` at the end of ``stream``, copied by the kernel where it can."""
     stream.flush()
+    copied = 0
     with part.open("rb") as source:
         size = os.fstat(source.fileno()).st_size
         try:
-            copied = 0
             while copied < size:
                 copied += os.copy_file_range(source.fileno(), stream.fileno(), size - copied)
         except OSError:  # a file system without it: through user space
@@ -587,7 +587,7 @@ def write_stream(
     and a COCO dataset's ``images`` entries wait in a temporary file, not in a list.
     """
     if not (fmt.framing is Framing.COCO and options.ground_truth):
-        head, tail = (b"", b"") if fmt.framing is Framing.NDJSON else (b"[", b"]\n")
+        head, _, tail = records_framing(fmt)
         stream.write(head)
         write_records(fmt, labels, options, stream, report)
         stream.write(tail)

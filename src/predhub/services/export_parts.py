@@ -4,8 +4,8 @@ Reading rows through the database driver makes a Python object of every value, u
 process reads about a million boxes a second, however many threads it runs (each row's step hands
 the GIL over, so a reader thread only slows the writer). So a label set of many objects is cut into
 ranges of label ids holding about as many objects each; worker processes write the records of all
-ranges but the first to part files while the request's own thread writes the first, and the parts are
-joined in order (:func:`predhub.formats.io.join_parts`). The file is byte for byte the one a single
+ranges but the first to part files while the request's own thread writes the first into the export,
+and each part is appended to it in order once written. The file is byte for byte the one a single
 process writes: every part is written by the same code, and records never span labels.
 
 Every part reads the same snapshot of the store. On SQLite the request holds the write lock until
@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from predhub.formats import ExportOptions, ExportReport, Format, get_format
-from predhub.formats.io import join_parts, write_assets, write_records
+from predhub.formats.io import append_file, records_framing, write_assets, write_records
 from predhub.services.export_items import items_between
 from predhub.store.db import Database
 from predhub.store.export_pages import LAST_ID
@@ -118,21 +118,29 @@ def write_in_parts(
         return False
     folder = Path(tempfile.mkdtemp(prefix="export-parts-", dir=out.parent))
     try:
-        paths = [folder / f"part-{k}" for k in range(len(bounds))]
+        paths = [folder / f"part-{k}" for k in range(1, len(bounds))]
+        head, separator, tail = records_framing(fmt)
         with db.read(snapshot=True) as conn:
-            workers = _start_workers(db, conn, label_set_id, fmt, options, bounds, paths, ids)
+            workers = _start_workers(db, conn, label_set_id, fmt, options, bounds[1:], paths, ids)
             if workers is None:
                 return False
-            with workers:
-                with paths[0].open("wb") as stream:
-                    items = items_between(conn, label_set_id, *bounds[0], ids=ids)
-                    write_records(fmt, items, options, stream, report)
-                for part in workers.reports():
+            # The first part straight into the file; each worker's part after it, once written.
+            with workers, out.open("wb") as stream:
+                stream.write(head)
+                items = items_between(conn, label_set_id, *bounds[0], ids=ids)
+                written = write_records(fmt, items, options, stream, report)
+                for part, path in zip(workers.reports(), paths, strict=True):
                     _merge(report, part)
-        with out.open("wb") as stream:
-            join_parts(fmt, paths, stream)
+                    if part.records:
+                        stream.write(separator if written else b"")
+                        append_file(path, stream)
+                        written += part.records
+                stream.write(tail)
         write_assets(report, out.parent)
         return True
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -190,8 +198,8 @@ def _start_workers(
     paths: list[Path],
     ids: bool,
 ) -> _Workers | None:
-    """Workers for every part but the first, reading the snapshot ``conn`` reads; None if they
-    did not all begin in time (they are stopped)."""
+    """A worker for each of ``bounds``, writing to ``paths``, reading the snapshot ``conn`` reads;
+    None if they did not all begin in time (they are stopped)."""
     ctx = _context()
     snapshot = None
     holding = contextlib.ExitStack()
@@ -206,7 +214,7 @@ def _start_workers(
         processes: list[Any] = []
         pipes: list[Pipe] = []
         workers = _Workers(processes, pipes)
-        for part_bounds, path in zip(bounds[1:], paths[1:], strict=True):
+        for part_bounds, path in zip(bounds, paths, strict=True):
             parent, child = ctx.Pipe(duplex=False)
             process = ctx.Process(
                 target=_write_part,
