@@ -43,7 +43,7 @@ SELECT l.id, l.sample_id, s.key, l.status,
        CASE WHEN l.score IS NULL AND l.classifications IS NULL THEN 1 ELSE 0 END,
        l.object_count
 FROM labels l JOIN samples s ON s.id = l.sample_id
-WHERE +l.label_set_id = {p} AND l.id > {p} AND l.id <= {p}
+WHERE l.label_set_id = {p} AND l.id > {p} AND l.id <= {p}
 ORDER BY l.id
 LIMIT {p}
 """
@@ -51,17 +51,16 @@ LIMIT {p}
 # A box's points, holes and mask are never read (services.labels reads a box from x0..y1), so a
 # plain box is only: kind box, unrotated, no classifications, no attributes.
 #
-# Both queries walk labels by primary key from the page's first id: "+" keeps the planner off the
-# (label_set_id, sample_id) index, whose order is not the export's, and which would otherwise be read
-# and sorted whole for every page (quadratic in the label set). CROSS JOIN makes SQLite take labels
-# as the outer loop and each label's objects through the (label_set_id, sample_id, position) index,
-# so the rows come in export order with no sort.
+# Both queries walk the label set's labels in id order through the (label_set_id, id) index, from
+# the page's first id, with no sort. CROSS JOIN makes SQLite take labels as the outer loop and each
+# label's objects through the (label_set_id, sample_id, position) index, so the rows come in export
+# order.
 _OBJECTS_SQL = """
 SELECT l.id, o.class, o.x0, o.y0, o.x1, o.y1, o.confidence, {external_id},
        o.kind = 'box' AND o.rotation = 0 AND coalesce(o.classifications, o.attributes) IS NULL
 FROM labels l CROSS JOIN objects o
 WHERE o.label_set_id = l.label_set_id AND o.sample_id = l.sample_id
-  AND +l.label_set_id = {p} AND l.id > {p} AND l.id <= {p}
+  AND l.label_set_id = {p} AND l.id > {p} AND l.id <= {p}
 ORDER BY l.id, o.position
 """
 

@@ -177,6 +177,8 @@ labels = Table(
     Index("ix_labels_score", "label_set_id", "score", "sample_id"),
     Index("ix_labels_max_confidence", "label_set_id", "max_confidence", "sample_id"),
     Index("ix_labels_object_count", "label_set_id", "object_count", "sample_id"),
+    # Pages of a label set in id order (listings, exports) read one index range, with no sort.
+    Index("ix_labels_label_set_order", "label_set_id", "id"),
 )
 
 # Objects hang off their label by (label_set_id, sample_id): the bulk insert needs no label ids back,
