@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(db)
         supervisor.start()  # deployments that should run start again, under their ids
-        if settings.export_processes != 1:
+        if (settings.export_processes or export_parts.default_processes()) > 1:
             # Large exports fork their workers from it: started now, not in the first such request.
             threading.Thread(
                 target=export_parts.start_fork_server, name="predhub-fork-server", daemon=True

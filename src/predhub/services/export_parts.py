@@ -66,7 +66,12 @@ def start_fork_server() -> None:
 
 
 def default_processes() -> int:
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_PROCESSES))
+    """One per CPU this process may use, up to :data:`MAX_PROCESSES`; 1 where there is no fork
+    server (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cpus, MAX_PROCESSES))
 
 
 def plan_parts(
@@ -110,7 +115,7 @@ def write_in_parts(
     """Write the label set's records to ``out`` (and its assets beside it) in parts, counting in
     ``report``; False, having written nothing, when the set is too small for parts or the workers
     did not start (the caller then writes it in one piece)."""
-    if processes < 2:
+    if processes < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
         return False
     with db.read() as conn:
         bounds = plan_parts(conn, label_set_id, processes, min_objects or MIN_PART_OBJECTS)
