@@ -3,12 +3,15 @@ pure evaluation of the same labels (and so pycocotools)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 
 import predhub
 from predhub import Box, Classification, Label, Object
 from predhub.eval import evaluate_detections, sample_disagreement
+from tests.hub_fixtures import Hub
 
 
 def _labels(seed: int) -> tuple[list[Label], list[Label]]:
@@ -124,3 +127,25 @@ def test_segmentation_evaluation_job(client: predhub.Client, dataset: predhub.Da
     rows = list(client.evaluation_samples(ev.id))
     assert [r.key for r in rows] == ["img-002", "img-001", "img-000"]
     assert rows[-1].disagreement == 0.0
+
+
+def test_the_async_client_waits_for_an_evaluation_by_its_job(
+    hub: Hub, client: predhub.Client, dataset: predhub.Dataset
+) -> None:
+    gt_labels, pred_labels = _labels(2)
+    gt = client.create_label_set(dataset, "gt-async", kind="ground_truth")
+    pred = client.create_label_set(dataset, "model-async")
+    client.add_labels(gt, gt_labels)
+    client.add_labels(pred, pred_labels)
+    queued = client.create_evaluation(gt, pred, wait=False)
+    assert queued.job_id is not None
+
+    async def scenario() -> predhub.Evaluation:
+        async with predhub.AsyncClient(hub.url, hub.token) as aclient:
+            return await aclient.wait_evaluation(queued.id, timeout=120)
+
+    ev = asyncio.run(scenario())
+    assert ev.status == "done", ev.error
+    assert ev.summary == client.get_evaluation(queued.id).summary
+    assert ev.summary is not None
+    assert ev.summary["AP"] == pytest.approx(evaluate_detections(gt_labels, pred_labels).metrics()["AP"])

@@ -30,7 +30,6 @@ from predhub.sdk._base import (
     LongPoll,
     Progress,
     RetryPolicy,
-    poll_intervals,
 )
 from predhub.sdk._encoding import ChunkPlan
 from predhub.sdk._evaluations import Evaluation, EvaluationSample
@@ -631,13 +630,22 @@ class Client(BaseClient):
     def wait_evaluation(
         self, evaluation_id: int, *, poll_interval: float = 0.5, timeout: float | None = None
     ) -> Evaluation:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delays = poll_intervals(poll_interval)
+        """Wait until the evaluation is finished (or ``timeout`` seconds pass: returns it as it then
+        is), long-polling its job as :meth:`wait_job` does; polling every ``poll_interval`` seconds at
+        most where it has no job, or where the job ended before the evaluation did."""
+        waits = LongPoll(timeout, poll_interval)
+        job_ended = False
         while True:
             ev = self._send(ev_api.get_evaluation(evaluation_id))
-            if ev.finished or (deadline is not None and time.monotonic() >= deadline):
+            if ev.finished or waits.expired:
                 return ev
-            time.sleep(next(delays))
+            if ev.job_id is not None and not job_ended:
+                job = self._send(api.get_job(ev.job_id, wait=waits.wait()))
+                job_ended = job.status.finished
+                if not job_ended and (pause := waits.pause()):
+                    time.sleep(pause)
+            elif pause := waits.pause():
+                time.sleep(pause)
 
     def wait_job(self, job_id: int, *, poll_interval: float = 0.5, timeout: float | None = None) -> Job:
         """Wait until the job is done, failed or cancelled (or ``timeout`` seconds pass: returns it as
