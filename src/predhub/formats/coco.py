@@ -295,7 +295,7 @@ def export_label(label: Label, options: ExportOptions, report: ExportReport) -> 
 
 def export_boxes(run: BoxRun, options: ExportOptions, report: ExportReport) -> tuple[int, bytes]:
     """The results records of a run of plain-box labels, in bulk: their number, and their JSON joined
-    by ``",\n"``. The same records, in the same order and with the same report, as
+    by ``",\\n"``. The same records, in the same order and with the same report, as
     :func:`export_label` gives label by label (ground truth goes label by label: its ``images``
     entries and annotation ids are per label)."""
     if options.ground_truth:
