@@ -219,18 +219,22 @@ def _start_workers(
         processes: list[Any] = []
         pipes: list[Pipe] = []
         workers = _Workers(processes, pipes)
-        for part_bounds, path in zip(bounds, paths, strict=True):
-            parent, child = ctx.Pipe(duplex=False)
-            process = ctx.Process(
-                target=_write_part,
-                args=(db.url, snapshot, label_set_id, fmt.name, options, part_bounds, ids, path, child),
-                name="predhub-export-part",
-                daemon=True,
-            )
-            process.start()
-            child.close()  # the parent's copy: so a worker that dies shows as EOF
-            processes.append(process)
-            pipes.append(parent)
+        try:
+            for part_bounds, path in zip(bounds, paths, strict=True):
+                parent, child = ctx.Pipe(duplex=False)
+                process = ctx.Process(
+                    target=_write_part,
+                    args=(db.url, snapshot, label_set_id, fmt.name, options, part_bounds, ids, path, child),
+                    name="predhub-export-part",
+                    daemon=True,
+                )
+                pipes.append(parent)
+                process.start()
+                processes.append(process)
+                child.close()  # the parent's copy: so a worker that dies shows as EOF
+        except Exception:  # no fork server, no process: the export is written in one piece
+            workers.stop()
+            return None
         if not workers.ready(_START_TIMEOUT):
             workers.stop()
             return None
