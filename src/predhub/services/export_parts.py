@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import multiprocessing
 import os
 import re
@@ -47,6 +48,8 @@ MAX_PROCESSES = 4
 _START_TIMEOUT = 10.0  # seconds for workers to begin reading (SQLite writers wait meanwhile)
 _HOLD_TIMEOUT = 1.0  # seconds to wait for SQLite's write lock before writing in one piece instead
 
+log = logging.getLogger(__name__)
+
 Bounds = tuple[int, int]  # label ids (after, upto]
 _SNAPSHOT_ID = re.compile(r"[0-9A-F-]+")  # pg_export_snapshot(): "00000003-0000001B-1"
 
@@ -58,11 +61,15 @@ def _context() -> Any:
 
 
 def start_fork_server() -> None:
-    """Start the fork server now (a second or so, once), rather than in the first large export."""
+    """Start the fork server now (a second or so, once), rather than in the first large export.
+    Should it fail, large exports are written in one piece; the hub runs on."""
     from multiprocessing import forkserver
 
-    _context()
-    forkserver.ensure_running()
+    try:
+        _context()
+        forkserver.ensure_running()
+    except Exception:
+        log.warning("no fork server: large exports will be written by one process", exc_info=True)
 
 
 def default_processes() -> int:
