@@ -1,7 +1,8 @@
 """Items made in a thread, a step ahead of their consumer: overlap for work that releases the GIL.
 
-SQLite steps its statements without the GIL. An import parses the next batch while the last one is
-inserted; an export reads the next page of rows while the last one is written out.
+SQLite steps a multi-row INSERT without the GIL, so an import parses the next batch while the last
+one is inserted. Reading rows is the opposite case: the driver hands the GIL over at every row, so a
+reader thread only slows its consumer (exports use processes instead: services.export_parts).
 """
 
 from __future__ import annotations
