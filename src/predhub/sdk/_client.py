@@ -634,16 +634,14 @@ class Client(BaseClient):
         is), long-polling its job as :meth:`wait_job` does; polling every ``poll_interval`` seconds at
         most where it has no job, or where the job ended before the evaluation did."""
         waits = LongPoll(timeout, poll_interval)
-        job_ended = False
+        job_waited = False
         while True:
             ev = self._send(ev_api.get_evaluation(evaluation_id))
             if ev.finished or waits.expired:
                 return ev
-            if ev.job_id is not None and not job_ended:
-                job = self._send(api.get_job(ev.job_id, wait=waits.wait()))
-                job_ended = job.status.finished
-                if not job_ended and (pause := waits.pause()):
-                    time.sleep(pause)
+            if ev.job_id is not None and not job_waited:
+                self.wait_job(ev.job_id, poll_interval=poll_interval, timeout=waits.left())
+                job_waited = True
             elif pause := waits.pause():
                 time.sleep(pause)
 
