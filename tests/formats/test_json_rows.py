@@ -18,10 +18,7 @@ floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
 def test_number_tokens_are_each_row_dumped_alone(rows: list[tuple[float, float, float]]) -> None:
     columns = [np.array([r[k] for r in rows], dtype=np.float64) for k in range(3)]
     assert number_tokens(columns) == [orjson.dumps(list(r))[1:-1] for r in rows]
-    between = b',"y":'
-    assert number_tokens(columns[:2], between) == [
-        orjson.dumps(r[0]) + between + orjson.dumps(r[1]) for r in rows
-    ]
+    assert number_tokens(columns[:2]) == [orjson.dumps(list(r[:2]))[1:-1] for r in rows]
     assert number_tokens(columns[:1]) == [orjson.dumps(r[0]) for r in rows]
 
 

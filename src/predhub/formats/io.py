@@ -540,11 +540,9 @@ def write_records(
     options: ExportOptions,
     stream: IO[bytes],
     report: ExportReport,
-    *,
-    after: bool = False,
 ) -> int:
-    """Write the records alone, joined as :func:`records_framing` joins them (``after``: records
-    precede them in ``stream``); returns how many were written."""
+    """Write the records alone, joined as :func:`records_framing` joins them; returns how many were
+    written."""
     dump = orjson.dumps
     opt = orjson.OPT_SERIALIZE_NUMPY
     lines = fmt.framing is Framing.NDJSON
@@ -559,7 +557,7 @@ def write_records(
             count, chunk = len(records), separator.join([dump(r, option=opt) for r in records])
         report.records += count
         if count:
-            stream.write(separator + chunk if written or after else chunk)
+            stream.write(separator + chunk if written else chunk)
             written += count
     return written
 

@@ -24,24 +24,18 @@ import orjson
 __all__ = ["number_tokens", "per_row", "string_tokens", "write_rows"]
 
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
-_ROW_END = b"\0"  # marks a row's end while cutting: never in a number's JSON
 
 
-def number_tokens(columns: Sequence[npt.NDArray[Any]], between: bytes = b",") -> list[bytes]:
-    """One token per row: the row's numbers in JSON (NaN and infinities as ``null``, as orjson
-    writes them), ``between`` between them. Columns are equally long, of one dtype."""
+def number_tokens(columns: Sequence[npt.NDArray[Any]]) -> list[bytes]:
+    """One token per row: the row's numbers in JSON, comma-separated (NaN and infinities as
+    ``null``, as orjson writes them). Columns are equally long, of one dtype."""
     n = len(columns[0])
     if n == 0:
         return []
     if len(columns) == 1:
         return orjson.dumps(np.ascontiguousarray(columns[0]), option=_NUMPY)[1:-1].split(b",")
-    # [[a,b],[c,d]] -> a<between>b, c<between>d: in an array of numbers "],[" only ends a row and
-    # "," only parts two numbers.
-    body = orjson.dumps(np.column_stack(columns), option=_NUMPY)[2:-2]
-    body = body.replace(b"],[", _ROW_END)
-    if between != b",":
-        body = body.replace(b",", between)
-    return body.split(_ROW_END)
+    # [[a,b],[c,d]] -> "a,b", "c,d": in an array of numbers "],[" only ends a row.
+    return orjson.dumps(np.column_stack(columns), option=_NUMPY)[2:-2].split(b"],[")
 
 
 def string_tokens(values: Sequence[str]) -> list[bytes]:

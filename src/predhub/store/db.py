@@ -65,7 +65,7 @@ def sqlite_url(path: Path) -> str:
 _BUSY_TIMEOUT_MS = 30000  # how long a statement waits for another connection's lock
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, autocheckpoint: int = 0) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, autocheckpoint: int) -> None:
     # Let us issue BEGIN ourselves (pysqlite's implicit transactions are neither IMMEDIATE nor
     # visible to SQLAlchemy), then set the pragmas every connection needs.
     dbapi_connection.isolation_level = None
