@@ -128,6 +128,8 @@ def write_in_parts(
         bounds = plan_parts(conn, label_set_id, processes, min_objects or MIN_PART_OBJECTS)
     if len(bounds) < 2:
         return False
+    # Running already when the hub started it; if not, it starts here, before writers are held.
+    start_fork_server()
     folder = Path(tempfile.mkdtemp(prefix="export-parts-", dir=out.parent))
     try:
         paths = [folder / f"part-{k}" for k in range(1, len(bounds))]
